@@ -1,0 +1,3 @@
+from ctxdash.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The ctxdash core: parsing, budget and actions. Never imports Textual or Rich."""

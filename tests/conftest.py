@@ -1,0 +1,34 @@
+"""Shared fixtures: keep every test away from the developer's real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ctxdash's and Claude Code's folders at a temporary home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    monkeypatch.delenv("ANTHROPIC_MODEL", raising=False)
+    for var in (
+        "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE",
+        "CLAUDE_CODE_AUTO_COMPACT_WINDOW",
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+        "DISABLE_AUTO_COMPACT",
+        "CLAUDE_CODE_DISABLE_1M_CONTEXT",
+        "NO_COLOR",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CTXDASH_CONFIG_DIR", str(tmp_path / "cfg"))
+    monkeypatch.setenv("CTXDASH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CTXDASH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CTXDASH_STATE_DIR", str(tmp_path / "state"))
+    return home
