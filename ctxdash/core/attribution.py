@@ -1,0 +1,451 @@
+"""Attribute the exact request sizes to the things in context.
+
+Between two consecutive replies ``n`` and ``n+1`` of one compaction epoch, the request grew
+by ``total(n+1) - total(n)`` tokens: reply ``n``'s own blocks (re-sent as input) plus whatever
+was appended before reply ``n+1`` (tool results, prompts, attachments). That delta is exact;
+ctxdash splits it over the batch in proportion to token counts (cl100k, calibrated), so every
+item gets an integer share and the shares add up to the request size exactly.
+
+The first request of the session also carries what is not in the transcript (system prompt,
+built-in tools, memory files): ``static = total(first) - estimate(first batch)``. After a
+compaction the same static part is reused and the rest of the first request goes to the
+compact summary and what came with it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import msgspec
+
+from ctxdash.core.records import Line, Raw, decode_any
+
+#: Per-block framing tokens added to every text estimate (role/block markers).
+FRAMING = 4
+#: Estimated tokens of one image or document (what Claude Code assumes offline).
+IMAGE_TOKENS = 2000
+#: Calibration samples kept (newest).
+MAX_SAMPLES = 400
+#: Calibration factor (Claude tokens per cl100k token) before there is data.
+PRIORS = {"old": 1.2, "new": 1.5}
+#: Samples needed before the measured factor replaces the prior.
+MIN_SAMPLES = 5
+_MAX_TEXT = 2_000_000
+
+ATTACHMENT_CATEGORIES = {
+    "skill_listing": "skills",
+    "invoked_skills": "skills",
+    "agent_listing_delta": "agents",
+    "deferred_tools_delta": "mcp_tools",
+    "mcp_instructions_delta": "mcp_tools",
+}
+
+
+class Item(msgspec.Struct, array_like=True):
+    """Something in the context, with its exact share of the request tokens."""
+
+    cat: str
+    tool: str | None
+    path: str | None
+    turn: int
+    timestamp: str | None
+    uuid: str | None
+    tokens: int = 0
+    counted: int = 0
+
+
+class Waiting(msgspec.Struct, array_like=True):
+    """Raw content waiting to be resolved into items."""
+
+    role: str
+    raw: bytes
+    turn: int
+    timestamp: str | None
+    uuid: str | None
+    kind: str | None = None
+
+
+class Batch(msgspec.Struct, kw_only=True):
+    """What one request added over the previous one (or, first in an epoch, all of it)."""
+
+    waiting: list[Waiting] = msgspec.field(default_factory=list)
+    #: Output tokens of the reply whose blocks open this batch.
+    output: int = 0
+    #: Size of the request that closed the batch.
+    total: int = 0
+    first: bool = False
+
+
+class Calibration(msgspec.Struct, kw_only=True):
+    """How Claude's token counts relate to cl100k counts, learnt from usage deltas."""
+
+    samples: list[tuple[int, int]] = msgspec.field(default_factory=list)
+
+    def add(self, claude: int, cl100k: int) -> None:
+        """Record one measured batch."""
+        self.samples.append((claude, cl100k))
+        if len(self.samples) > MAX_SAMPLES:
+            del self.samples[: len(self.samples) - MAX_SAMPLES]
+
+    def factor(self, family: str) -> float:
+        """Median Claude/cl100k ratio, or the family's prior with too few samples."""
+        if len(self.samples) < MIN_SAMPLES:
+            return PRIORS.get(family, PRIORS["old"])
+        return statistics.median(c / k for c, k in self.samples)
+
+    def median_error(self, family: str) -> float | None:
+        """Median relative error of ``factor × cl100k`` against the measured tokens."""
+        if len(self.samples) < MIN_SAMPLES:
+            return None
+        f = self.factor(family)
+        return statistics.median(abs(f * k - c) / c for c, k in self.samples)
+
+
+class Resolver(msgspec.Struct, kw_only=True):
+    """Batches of raw content in, attributed :class:`Item` s out."""
+
+    items: list[Item] = msgspec.field(default_factory=list)
+    batches: list[Batch] = msgspec.field(default_factory=list)
+    open: Batch = msgspec.field(default_factory=Batch)
+    prev_total: int | None = None
+    #: Static part (system prompt, tools, memory) of the current epoch's requests.
+    static: int | None = None
+    #: Static part measured on the first request of the session.
+    system_measured: int | None = None
+    tools: dict[str, tuple[str, str | None]] = msgspec.field(default_factory=dict)
+    replacements: dict[str, str] = msgspec.field(default_factory=dict)
+    nested: list[str] = msgspec.field(default_factory=list)
+    calibration: Calibration = msgspec.field(default_factory=Calibration)
+    waiting_bytes: int = 0
+    reply_seen: bool = False
+
+    # ------------------------------------------------------------------ intake
+    def _wait(self, role: str, raw: Raw, turn: int, line: Line | None, kind: str | None) -> None:
+        data = bytes(raw)
+        self.waiting_bytes += len(data)
+        self.open.waiting.append(
+            Waiting(
+                role, data, turn, line.timestamp if line else None, line.uuid if line else None, kind
+            )
+        )
+
+    def add_user(self, raw: Raw, turn: int, line: Line, kind: str | None) -> None:
+        """A user line's content (prompt, tool results, meta text, compact summary)."""
+        self._wait("meta" if line.isMeta else "user", raw, turn, line, kind)
+
+    def add_attachment(self, line: Line, turn: int) -> None:
+        """An ``attachment`` line (skill listing, nested memory, reminders …)."""
+        self._wait("attachment", line.attachment, turn, line, None)
+
+    def add_assistant_block(self, raw: Raw) -> None:
+        """One content block of the latest reply."""
+        self._wait("assistant", raw, 0, None, None)
+
+    def add_replacements(self, line: Line) -> None:
+        """A ``content-replacement`` line: tool results the model saw as a stand-in."""
+        for rep in line.replacements or ():
+            if rep.toolUseId and isinstance(rep.replacement, str):
+                self.replacements[rep.toolUseId] = rep.replacement
+
+    def set_output(self, output: int) -> None:
+        """The latest reply's final output count (the last of its lines carries it)."""
+        self.open.output = output
+
+    def reply(self, total: int, output: int, turn: int, timestamp: str | None) -> None:
+        """A new reply: the request that produced it closes the open batch."""
+        batch = self.open
+        batch.total = total
+        batch.first = not self.reply_seen
+        self.reply_seen = True
+        self.batches.append(batch)
+        self.open = Batch(output=output)
+
+    def boundary(self) -> None:
+        """A ``compact_boundary``: everything before it left the context."""
+        self.items = []
+        self.batches = []
+        self.open = Batch()
+        self.prev_total = None
+        self.static = None
+        self.tools = {}
+        self.waiting_bytes = 0
+        self.reply_seen = False
+
+    def take_nested_memory(self) -> list[str]:
+        """Paths of nested CLAUDE.md files seen since the last call."""
+        out, self.nested = self.nested, []
+        return out
+
+    # ------------------------------------------------------------------ resolution
+    def resolve(
+        self,
+        counter: Any,
+        *,
+        factor: float = PRIORS["old"],
+        keep_thinking: bool = True,
+    ) -> None:
+        """Decode, count and apportion every closed batch."""
+        if not self.batches:
+            return
+        parsed = [list(self._pieces(b.waiting)) for b in self.batches]
+        texts = [text for pieces in parsed for (_, text, _) in pieces if text]
+        counts = iter(_count_many(counter, texts))
+        for batch, pieces in zip(self.batches, parsed, strict=True):
+            items: list[Item] = []
+            weights: list[float] = []
+            user_cl = 0
+            visible = 0.0
+            thinking: list[int] = []
+            for item, text, fixed in pieces:
+                if text:
+                    item.counted = next(counts)
+                    weight = item.counted * factor + FRAMING
+                else:
+                    weight = float(fixed)
+                if item.cat == "thinking":
+                    thinking.append(len(items))
+                elif item.turn < 0:  # assistant block
+                    visible += weight
+                else:
+                    user_cl += item.counted
+                items.append(item)
+                weights.append(weight)
+            if thinking:
+                rest = max(0.0, batch.output - visible) if keep_thinking else 0.0
+                for i in thinking:
+                    weights[i] = rest / len(thinking)
+            self._settle(batch, items, weights, user_cl)
+        self.batches = []
+        self.waiting_bytes = sum(len(w.raw) for w in self.open.waiting)
+
+    def _settle(self, batch: Batch, items: list[Item], weights: list[float], user_cl: int) -> None:
+        turn = max((i.turn for i in items), default=0)
+        for item in items:
+            if item.turn < 0:
+                item.turn = turn
+        if batch.first:
+            if self.system_measured is None:
+                est = int(sum(weights))
+                self.system_measured = max(0, batch.total - est)
+            self.static = min(self.system_measured, batch.total)
+            share = batch.total - self.static
+        else:
+            prev = self.prev_total if self.prev_total is not None else batch.total
+            share = batch.total - prev
+            no_guess = not any(i.cat in ("thinking", "images") for i in items)
+            if share > 0 and user_cl >= 20 and no_guess:
+                claude = share - batch.output
+                if claude > 0:
+                    self.calibration.add(claude, user_cl)
+        self.prev_total = batch.total
+        if share < 0:
+            self._shrink(-share)
+            share = 0
+        if share and not items:
+            items = [Item("other", None, None, turn, None, None)]
+            weights = [1.0]
+        for item, tokens in zip(items, apportion(share, weights), strict=True):
+            item.tokens = tokens
+        self.items.extend(items)
+
+    def _shrink(self, amount: int) -> None:
+        """The context shrank without a boundary (cleared tool results): take it back."""
+        for pick in (lambda i: i.cat.startswith("tool_results"), lambda i: True):
+            pool = [i for i in self.items if pick(i) and i.tokens > 0]
+            have = sum(i.tokens for i in pool)
+            if not pool or amount <= 0:
+                continue
+            take = min(amount, have)
+            for item, cut in zip(pool, apportion(take, [i.tokens for i in pool]), strict=True):
+                item.tokens -= cut
+            amount -= take
+        if amount > 0 and self.static:
+            self.static = max(0, self.static - amount)
+
+    # ------------------------------------------------------------------ estimates
+    def estimate_open(self, counter: Any, factor: float) -> tuple[list[Item], list[float]]:
+        """Items waiting in the open batch with estimated tokens (nothing is consumed)."""
+        pieces = list(self._pieces(self.open.waiting, register=False))
+        texts = [text for (_, text, _) in pieces if text]
+        counts = iter(_count_many(counter, texts))
+        items, weights = [], []
+        for item, text, fixed in pieces:
+            if item.cat == "thinking":
+                continue  # its size is in the reply's output, not known here
+            if text:
+                item.counted = next(counts)
+                weights.append(item.counted * factor + FRAMING)
+            else:
+                weights.append(float(fixed))
+            items.append(item)
+        return items, weights
+
+    # ------------------------------------------------------------------ decoding
+    def _pieces(
+        self, waiting: Sequence[Waiting], register: bool = True
+    ) -> Iterator[tuple[Item, str, int]]:
+        for w in waiting:
+            value = decode_any(w.raw)
+            if w.role == "assistant":
+                yield from self._assistant_pieces(value, w, register)
+            elif w.role == "attachment":
+                yield from self._attachment_pieces(value, w, register)
+            else:
+                yield from self._user_pieces(value, w)
+
+    def _assistant_pieces(
+        self, value: Any, w: Waiting, register: bool
+    ) -> Iterator[tuple[Item, str, int]]:
+        for block in value if isinstance(value, list) else [value]:
+            if not isinstance(block, dict):
+                continue
+            btype = block.get("type")
+            if btype in ("thinking", "redacted_thinking"):
+                yield _item("thinking", w, turn=-1), "", 0
+            elif btype in ("tool_use", "server_tool_use"):
+                name = str(block.get("name") or "?")
+                path = _input_path(block.get("input"))
+                if register and isinstance(block.get("id"), str):
+                    self.tools[block["id"]] = (name, path)
+                text = name + " " + _compact_json(block.get("input"))
+                yield _item("tool_calls", w, tool=name, path=path, turn=-1), text, 0
+            elif btype == "web_search_tool_result":
+                yield _item("tool_results:WebSearch", w, tool="WebSearch", turn=-1), _flatten(
+                    block.get("content")
+                ), 0
+            elif btype == "text":
+                yield _item("assistant_text", w, turn=-1), str(block.get("text") or ""), 0
+
+    def _user_pieces(self, value: Any, w: Waiting) -> Iterator[tuple[Item, str, int]]:
+        if w.kind == "compact_summary":
+            yield _item("compact_summary", w), _flatten(value), 0
+            return
+        text_cat = "attachments" if w.role == "meta" else "user_prompts"
+        if isinstance(value, str):
+            yield _item(text_cat, w), value, 0
+            return
+        for block in value if isinstance(value, list) else []:
+            if not isinstance(block, dict):
+                continue
+            btype = block.get("type")
+            if btype == "tool_result":
+                tool_id = block.get("tool_use_id")
+                name, path = self.tools.get(tool_id, ("unknown", None)) if tool_id else ("?", None)
+                content = self.replacements.get(tool_id) if tool_id else None
+                text = content if content is not None else _flatten(block.get("content"))
+                images = _count_images(block.get("content"))
+                item = _item(f"tool_results:{name}", w, tool=name, path=path)
+                yield item, text, IMAGE_TOKENS * images if not text else 0
+                if images and text:
+                    yield _item("images", w, tool=name), "", IMAGE_TOKENS * images
+            elif btype in ("image", "document"):
+                yield _item("images", w), "", IMAGE_TOKENS
+            elif btype == "text":
+                yield _item(text_cat, w), str(block.get("text") or ""), 0
+
+    def _attachment_pieces(
+        self, value: Any, w: Waiting, register: bool
+    ) -> Iterator[tuple[Item, str, int]]:
+        if not isinstance(value, dict):
+            return
+        atype = str(value.get("type") or "?")
+        if atype in ("hook_success", "hook_progress", "hook_non_blocking_error"):
+            return  # recorded for the UI, not sent to the model
+        cat = ATTACHMENT_CATEGORIES.get(atype, "attachments")
+        path = value.get("path") or value.get("filePath") or value.get("filename")
+        path = path if isinstance(path, str) else None
+        if atype == "nested_memory" and path:
+            cat = f"memory:{path}"
+            if register:
+                self.nested.append(path)
+        content = {k: v for k, v in value.items() if k not in ("type", "toolUseID", "hookName")}
+        yield _item(cat, w, tool=atype, path=path), _flatten(content), 0
+
+
+def _item(
+    cat: str, w: Waiting, *, tool: str | None = None, path: str | None = None, turn: int = 0
+) -> Item:
+    return Item(cat, tool, path, turn if turn < 0 else w.turn, w.timestamp, w.uuid)
+
+
+def _input_path(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("file_path", "notebook_path", "path", "pattern", "url", "command"):
+            found = value.get(key)
+            if isinstance(found, str):
+                return found[:300]
+    return None
+
+
+def _compact_json(value: Any) -> str:
+    try:
+        return msgspec.json.encode(value).decode("utf-8", "replace")
+    except (TypeError, msgspec.EncodeError):
+        return ""
+
+
+def _flatten(value: Any, limit: int = _MAX_TEXT) -> str:
+    """All text in a content value (string, blocks, nested dicts), joined."""
+    out: list[str] = []
+    size = 0
+    stack = [value]
+    while stack and size < limit:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+            size += len(v)
+        elif isinstance(v, dict):
+            if v.get("type") in ("image", "document"):
+                continue
+            stack.extend(reversed(list(v.values())))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out.append(str(v))
+    return "\n".join(out)[:limit]
+
+
+def _count_images(value: Any) -> int:
+    if isinstance(value, list):
+        return sum(
+            1 for b in value if isinstance(b, dict) and b.get("type") in ("image", "document")
+        )
+    return 0
+
+
+def _count_many(counter: Any, texts: list[str]) -> list[int]:
+    if not texts:
+        return []
+    if counter is None:
+        from ctxdash.core.tokens import default_counter
+
+        counter = default_counter()
+    result: list[int] = counter.count_many(texts)
+    return result
+
+
+def apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """Split ``total`` into integers proportional to ``weights`` (largest remainder).
+
+    The result always sums to ``total``; with all weights zero it is split evenly.
+    """
+    n = len(weights)
+    if n == 0:
+        return []
+    if total == 0:
+        return [0] * n
+    wsum = float(sum(max(0.0, w) for w in weights))
+    if wsum <= 0:
+        weights, wsum = [1.0] * n, float(n)
+    exact = [total * max(0.0, w) / wsum for w in weights]
+    floors = [int(x) for x in exact]
+    left = total - sum(floors)
+    order = sorted(range(n), key=lambda i: exact[i] - floors[i], reverse=True)
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
+CountFn = Callable[[Sequence[str]], list[int]]

@@ -1,0 +1,177 @@
+"""msgspec Structs for the JSONL lines of a Claude Code transcript.
+
+Only the fields ctxdash needs are declared; msgspec skips everything else without building
+Python objects, which is what makes a 100 MB transcript cheap to read. Message content is
+kept as :class:`msgspec.Raw` and decoded later, and only for lines still in the context.
+Unknown fields are ignored and every field has a default (FORMATS.md: the format is
+internal and changes between versions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+Raw = msgspec.Raw
+EMPTY_RAW = msgspec.Raw(b"null")
+
+
+class Usage(msgspec.Struct, kw_only=True):
+    """The ``usage`` object of an API response (missing or null counts are 0)."""
+
+    input_tokens: int | None = 0
+    cache_creation_input_tokens: int | None = 0
+    cache_read_input_tokens: int | None = 0
+    output_tokens: int | None = 0
+
+    @property
+    def context(self) -> int:
+        """Tokens this request sent: input + cache creation + cache read."""
+        return (
+            (self.input_tokens or 0)
+            + (self.cache_creation_input_tokens or 0)
+            + (self.cache_read_input_tokens or 0)
+        )
+
+
+class Message(msgspec.Struct, kw_only=True):
+    """``message`` of a user or assistant line; ``content`` is decoded lazily."""
+
+    id: str | None = None
+    model: str | None = None
+    role: str | None = None
+    usage: Usage | None = None
+    content: Raw = EMPTY_RAW
+
+
+class CompactMetadata(msgspec.Struct, kw_only=True):
+    """``compactMetadata`` of a ``compact_boundary`` line."""
+
+    trigger: str | None = None
+    preTokens: int | None = None
+    postTokens: int | None = None
+
+
+class Replacement(msgspec.Struct, kw_only=True):
+    """One entry of a ``content-replacement`` line."""
+
+    kind: str | None = None
+    toolUseId: str | None = None
+    replacement: Any = None
+
+
+class Line(msgspec.Struct, kw_only=True):
+    """One transcript line, whatever its ``type``."""
+
+    type: str = ""
+    subtype: str | None = None
+    uuid: str | None = None
+    parentUuid: str | None = None
+    isSidechain: bool | None = False
+    sessionId: str | None = None
+    agentId: str | None = None
+    cwd: str | None = None
+    gitBranch: str | None = None
+    version: str | None = None
+    timestamp: str | None = None
+    requestId: str | None = None
+    isMeta: bool | None = False
+    isCompactSummary: bool | None = False
+    isApiErrorMessage: bool | None = False
+    message: Message | None = None
+    compactMetadata: CompactMetadata | None = None
+    attachment: Raw = EMPTY_RAW
+    content: Raw = EMPTY_RAW
+    replacements: list[Replacement] | None = None
+    customTitle: str | None = None
+    aiTitle: str | None = None
+    summary: str | None = None
+
+
+class Envelope(msgspec.Struct):
+    """Just enough of a line to name its type when the full decode failed."""
+
+    type: Any = None
+
+
+#: Conversation node types (FORMATS.md §2.1); everything else is metadata.
+CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "attachment"})
+#: Types ctxdash knows and deliberately ignores (metadata or bookkeeping).
+KNOWN_TYPES = CONVERSATION_TYPES | frozenset(
+    {
+        "progress",
+        "summary",
+        "ai-title",
+        "custom-title",
+        "tag",
+        "agent-name",
+        "agent-color",
+        "agent-setting",
+        "mode",
+        "permission-mode",
+        "worktree-state",
+        "pr-link",
+        "last-prompt",
+        "file-history-snapshot",
+        "queue-operation",
+        "attribution-snapshot",
+        "content-replacement",
+        "marble-origami-commit",
+        "marble-origami-snapshot",
+        "derived-from",
+        "continued-in",
+        "relocated",
+        "ended-by-model",
+        "cost-state",
+        "tools-used",
+        "file-history-delta",
+        "resume-head-vouch",
+        "fork-context-ref",
+        "observer-ref",
+        "memory-mode",
+        "session-owner",
+        "api-request",
+        "api-request-shape",
+        "api-request-blob",
+        "api-request-resumed",
+        "ctxdash-origin",
+    }
+)
+
+_LINE = msgspec.json.Decoder(Line)
+_ENVELOPE = msgspec.json.Decoder(Envelope)
+_ANY = msgspec.json.Decoder()
+
+
+class Malformed(msgspec.Struct):
+    """A line that could not be used, and why (one short sentence)."""
+
+    reason: str
+
+
+def decode_line(data: bytes | memoryview) -> Line | Malformed:
+    """Decode one JSONL line. Never raises."""
+    try:
+        return _LINE.decode(data)
+    except msgspec.ValidationError as err:
+        try:
+            env = _ENVELOPE.decode(data)
+        except msgspec.DecodeError:
+            return Malformed("not a JSON object")
+        if not isinstance(env.type, str):
+            return Malformed("no string 'type' field")
+        return Malformed(f"'{env.type}' line with an unexpected field: {err}")
+    except msgspec.DecodeError as err:
+        text = str(err)
+        if "invalid utf-8" in text.lower() or "utf-8" in text.lower():
+            return Malformed("invalid UTF-8")
+        return Malformed(f"invalid JSON ({text})")
+
+
+def decode_any(raw: Raw | bytes) -> Any:
+    """Decode a deferred ``Raw`` value into Python objects (``None`` if it is broken)."""
+    try:
+        return _ANY.decode(raw)
+    except msgspec.DecodeError:
+        return None

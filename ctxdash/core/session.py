@@ -1,0 +1,356 @@
+"""Fold transcript lines into the state of one context window, incrementally.
+
+:class:`SessionState` is fed decoded lines in file order (:meth:`SessionState.feed`) and
+keeps only what the budget needs:
+
+* the exact size of the last request (``input + cache_creation + cache_read`` of the last
+  reply on the chain after the last ``compact_boundary``), with replies split over several
+  lines grouped by ``message.id``;
+* the items now in context, each attributed an exact share of the usage deltas
+  (FORMATS.md "Implications" B): the tokens a request added over the previous one are split
+  over what was appended in between, in proportion to their token counts;
+* compactions, the per-reply series of sizes, inline subagent windows, counters of bad lines.
+
+Message contents are kept as raw JSON until :meth:`SessionState.flush` resolves them (decode,
+tokenize in one batch, apportion), and dropped after: memory stays bounded by the context,
+not by the file. A ``compact_boundary`` throws away whatever is still unresolved, so text that
+left the context is never tokenized.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import msgspec
+
+from ctxdash.core.attribution import Item, Resolver
+from ctxdash.core.models import claude_code_keeps_thinking, model_info
+from ctxdash.core.records import KNOWN_TYPES, Line, Malformed, decode_any, decode_line
+
+#: A request bigger than this proves a 1M window.
+BASE_WINDOW = 200_000
+#: Points of the per-reply series kept (older points are thinned, compactions kept).
+SERIES_LIMIT = 4000
+#: Flush unresolved content once this many raw bytes are waiting.
+FLUSH_BYTES = 32 * 1024 * 1024
+
+
+class Compaction(msgspec.Struct, kw_only=True):
+    """One ``compact_boundary``."""
+
+    timestamp: str | None
+    trigger: str | None
+    pre_tokens: int | None
+    post_tokens: int | None
+    #: Size of the last request before the boundary (from usage), for comparison.
+    last_used: int | None
+
+
+class Point(msgspec.Struct, array_like=True):
+    """One reply of the series: when, how big, which user turn, which compaction epoch."""
+
+    timestamp: str | None
+    used: int
+    turn: int
+    epoch: int
+
+
+class Window(msgspec.Struct, kw_only=True):
+    """A subagent's own context window, seen inline (``isSidechain`` lines)."""
+
+    agent_id: str
+    used: int = 0
+    peak: int = 0
+    model: str | None = None
+    responses: int = 0
+    last_key: str | None = None
+    last_timestamp: str | None = None
+
+
+class Counters(msgspec.Struct, kw_only=True):
+    """Lines read, and lines skipped with a reason."""
+
+    lines: int = 0
+    malformed: int = 0
+    #: The first few malformed lines: ``(line number, reason)``.
+    malformed_examples: list[tuple[int, str]] = msgspec.field(default_factory=list)
+    unknown_types: dict[str, int] = msgspec.field(default_factory=dict)
+    progress_lines: int = 0
+    sidechain_lines: int = 0
+    resets: int = 0
+
+
+class SessionState(msgspec.Struct, kw_only=True):
+    """Everything known about one transcript's context window. Serialisable (parse cache).
+
+    Args:
+        sidechain: ``False`` for a main transcript (only ``isSidechain: false`` lines form the
+            chain), ``True`` for a subagent transcript.
+    """
+
+    sidechain: bool = False
+    # -- identity, last seen on the chain
+    session_id: str | None = None
+    cwd: str | None = None
+    git_branch: str | None = None
+    version: str | None = None
+    model: str | None = None
+    agent_id: str | None = None
+    title: str | None = None
+    first_timestamp: str | None = None
+    last_timestamp: str | None = None
+    latest_prompt: str | None = None
+    # -- exact size
+    used: int | None = None
+    last_output: int = 0
+    last_key: str | None = None
+    replies: int = 0
+    peak: int = 0
+    max_request: int = 0
+    models_seen: list[str] = msgspec.field(default_factory=list)
+    set_model_1m: bool | None = None
+    # -- compaction epochs
+    epoch: int = 0
+    epoch_replies: int = 0
+    epoch_messages: int = 0
+    compactions: list[Compaction] = msgspec.field(default_factory=list)
+    post_tokens: int | None = None
+    turn: int = 0
+    series: list[Point] = msgspec.field(default_factory=list)
+    # -- attribution (see attribution.py)
+    resolver: Resolver = msgspec.field(default_factory=Resolver)
+    # -- subagents seen inline
+    inline_agents: dict[str, Window] = msgspec.field(default_factory=dict)
+    #: Nested CLAUDE.md files Claude Code loaded in this session (``nested_memory``).
+    nested_memory: list[str] = msgspec.field(default_factory=list)
+    counters: Counters = msgspec.field(default_factory=Counters)
+
+    # ------------------------------------------------------------------ feeding
+    def feed_bytes(self, lines: Iterable[bytes]) -> None:
+        """Decode and fold complete lines (no trailing newline)."""
+        counters = self.counters
+        for raw in lines:
+            counters.lines += 1
+            if not raw or raw.isspace():
+                continue
+            rec = decode_line(raw)
+            if isinstance(rec, Malformed):
+                counters.malformed += 1
+                if len(counters.malformed_examples) < 5:
+                    counters.malformed_examples.append((counters.lines, rec.reason))
+                continue
+            self.feed(rec)
+            if self.resolver.waiting_bytes > FLUSH_BYTES:
+                self.flush()
+
+    def feed(self, line: Line) -> None:
+        """Fold one decoded line."""
+        kind = line.type
+        if kind == "assistant":
+            if bool(line.isSidechain) != self.sidechain:
+                self._inline_agent(line)
+                return
+            self._assistant(line)
+        elif kind == "user":
+            if bool(line.isSidechain) != self.sidechain:
+                self.counters.sidechain_lines += 1
+                return
+            self._touch(line)
+            self._user(line)
+        elif kind == "attachment":
+            if bool(line.isSidechain) != self.sidechain:
+                return
+            self._touch(line)
+            self.resolver.add_attachment(line, self.turn)
+        elif kind == "system":
+            if bool(line.isSidechain) != self.sidechain:
+                return
+            self._touch(line)
+            if line.subtype == "compact_boundary":
+                self._boundary(line)
+            elif line.subtype == "local_command":
+                self._model_command(bytes(line.content))
+        elif kind == "progress":
+            self.counters.progress_lines += 1
+        elif kind == "content-replacement":
+            self.resolver.add_replacements(line)
+        elif kind in ("custom-title", "ai-title", "summary"):
+            title = line.customTitle or line.aiTitle or line.summary
+            if title and (kind == "custom-title" or not self.title or kind == "ai-title"):
+                self.title = title
+        elif kind not in KNOWN_TYPES:
+            unknown = self.counters.unknown_types
+            unknown[kind or "?"] = unknown.get(kind or "?", 0) + 1
+
+    # ------------------------------------------------------------------ lines
+    def _touch(self, line: Line) -> None:
+        if line.timestamp:
+            self.last_timestamp = line.timestamp
+            if self.first_timestamp is None:
+                self.first_timestamp = line.timestamp
+        if line.sessionId:
+            self.session_id = line.sessionId
+        if line.cwd:
+            self.cwd = line.cwd
+        if line.gitBranch:
+            self.git_branch = line.gitBranch
+        if line.version:
+            self.version = line.version
+        if line.agentId and self.sidechain:
+            self.agent_id = line.agentId
+
+    def _assistant(self, line: Line) -> None:
+        msg = line.message
+        if msg is None or line.isApiErrorMessage or msg.model == "<synthetic>":
+            return
+        self._touch(line)
+        usage = msg.usage
+        key = msg.id or line.requestId or line.uuid
+        output = (usage.output_tokens or 0) if usage else 0
+        if key is not None and key == self.last_key:
+            # Another content block of the same response: only output can grow.
+            if output > self.last_output:
+                self.last_output = output
+                self.resolver.set_output(output)
+            self.resolver.add_assistant_block(msg.content)
+            return
+        if usage is None:
+            return
+        total = usage.context
+        self.last_key = key
+        self.last_output = output
+        if msg.model and msg.model != self.model:
+            self.model = msg.model
+            if msg.model not in self.models_seen:
+                self.models_seen.append(msg.model)
+        self.used = total
+        self.post_tokens = None
+        self.replies += 1
+        self.epoch_replies += 1
+        self.epoch_messages += 1
+        self.peak = max(self.peak, total)
+        self.max_request = max(self.max_request, total)
+        self.resolver.reply(total, output, self.turn, line.timestamp)
+        self.resolver.add_assistant_block(msg.content)
+        self.series.append(Point(line.timestamp, total, self.turn, self.epoch))
+        if len(self.series) > SERIES_LIMIT:
+            self._thin_series()
+
+    def _user(self, line: Line) -> None:
+        msg = line.message
+        if msg is None:
+            return
+        content = msg.content
+        data = bytes(content)
+        head = data[:1]
+        if line.isCompactSummary:
+            self.resolver.add_user(content, self.turn, line, kind="compact_summary")
+            self.epoch_messages += 1
+            return
+        is_prompt = False
+        if not line.isMeta:
+            if head == b'"':
+                is_prompt = True
+            elif head == b"[" and b'"tool_result"' not in data:
+                is_prompt = b'"text"' in data
+        if is_prompt:
+            text = _prompt_text(content)
+            if text is not None and not _is_command_noise(text):
+                self.turn += 1
+                self.latest_prompt = text[:4000]
+            if text is not None and "Set model to" in text:
+                self._model_command(text.encode())
+        self.epoch_messages += 1
+        self.resolver.add_user(content, self.turn, line, kind="prompt" if is_prompt else None)
+
+    def _boundary(self, line: Line) -> None:
+        meta = line.compactMetadata
+        self.compactions.append(
+            Compaction(
+                timestamp=line.timestamp,
+                trigger=meta.trigger if meta else None,
+                pre_tokens=meta.preTokens if meta else None,
+                post_tokens=meta.postTokens if meta else None,
+                last_used=self.used,
+            )
+        )
+        self.epoch += 1
+        self.epoch_replies = 0
+        self.epoch_messages = 0
+        self.used = None
+        self.last_key = None
+        self.last_output = 0
+        self.post_tokens = meta.postTokens if meta else None
+        self.resolver.boundary()
+
+    def _model_command(self, text: bytes) -> None:
+        if b"Set model to" not in text:
+            return
+        self.set_model_1m = b"1M" in text or b"[1m]" in text
+
+    def _inline_agent(self, line: Line) -> None:
+        self.counters.sidechain_lines += 1
+        msg = line.message
+        if msg is None or msg.usage is None or msg.model == "<synthetic>":
+            return
+        agent = line.agentId or "sidechain"
+        win = self.inline_agents.get(agent)
+        if win is None:
+            win = self.inline_agents[agent] = Window(agent_id=agent)
+        key = msg.id or line.requestId or line.uuid
+        if key == win.last_key:
+            return
+        win.last_key = key
+        win.used = msg.usage.context
+        win.peak = max(win.peak, win.used)
+        win.model = msg.model or win.model
+        win.responses += 1
+        win.last_timestamp = line.timestamp
+
+    def _thin_series(self) -> None:
+        """Halve the older half of the series, keeping the newest points intact."""
+        half = len(self.series) // 2
+        self.series = self.series[:half:2] + self.series[half:]
+
+    # ------------------------------------------------------------------ results
+    def flush(self, counter: object | None = None) -> None:
+        """Resolve waiting content: decode, tokenize in one batch, apportion the deltas."""
+        info = model_info(self.model)
+        self.resolver.resolve(
+            counter,
+            factor=self.resolver.calibration.factor(info.tokenizer),
+            keep_thinking=claude_code_keeps_thinking(self.version, info),
+        )
+        for path in self.resolver.take_nested_memory():
+            if path not in self.nested_memory:
+                self.nested_memory.append(path)
+
+    @property
+    def items(self) -> list[Item]:
+        """Resolved items now in context (call :meth:`flush` first)."""
+        return self.resolver.items
+
+
+def _prompt_text(content: msgspec.Raw) -> str | None:
+    value = decode_any(content)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = [b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text"]
+        return "\n".join(p for p in parts if isinstance(p, str)) or None
+    return None
+
+
+_NOISE = ("<local-command-", "<command-name>", "Caveat:", "[Request interrupted")
+
+
+def _is_command_noise(text: str) -> bool:
+    """Slash-command records and interrupts are user lines but not asks."""
+    stripped = text.lstrip()
+    return stripped.startswith(_NOISE)
+
+
+def count_by_type(state: SessionState) -> Counter[str]:
+    """Unknown line types, as a Counter (for messages)."""
+    return Counter(state.counters.unknown_types)
