@@ -32,6 +32,8 @@ MAX_SAMPLES = 400
 PRIORS = {"old": 1.2, "new": 1.5}
 #: Samples needed before the measured factor replaces the prior.
 MIN_SAMPLES = 5
+#: Batches smaller than this (cl100k tokens) are dominated by framing: not sampled.
+MIN_SAMPLE_TOKENS = 200
 _MAX_TEXT = 2_000_000
 
 ATTACHMENT_CATEGORIES = {
@@ -235,7 +237,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             prev = self.prev_total if self.prev_total is not None else batch.total
             share = batch.total - prev
             no_guess = not any(i.cat in ("thinking", "images") for i in items)
-            if share > 0 and user_cl >= 20 and no_guess:
+            if share > 0 and user_cl >= MIN_SAMPLE_TOKENS and no_guess:
                 claude = share - batch.output
                 if claude > 0:
                     self.calibration.add(claude, user_cl)

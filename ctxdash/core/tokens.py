@@ -155,3 +155,87 @@ def preload_in_background() -> threading.Thread:
     thread = threading.Thread(target=default_counter, name="ctxdash-tokenizer", daemon=True)
     thread.start()
     return thread
+
+
+class CachedCounter:
+    """Remembers counts by content hash across runs; loads the real counter only on a miss.
+
+    A warm ``ctxdash status`` then needs no tokenizer at all when nothing changed.
+    """
+
+    _LIMIT = 20_000
+
+    def __init__(self, inner: TokenCounter | None = None, path: Path | None = None) -> None:
+        self._inner = inner
+        self._path = path or (paths.cache_dir() / "counts.bin")
+        self._counts: dict[bytes, int] = {}
+        self._meta = ("", False)
+        self._dirty = False
+        self._loaded = False
+
+    def _load(self) -> None:
+        self._loaded = True
+        try:
+            data = marshal.loads(self._path.read_bytes())
+            name, exact, counts = data
+            if isinstance(counts, dict):
+                self._counts, self._meta = counts, (str(name), bool(exact))
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+
+    @property
+    def inner(self) -> TokenCounter:
+        """The real counter (loaded on first use)."""
+        if self._inner is None:
+            self._inner = default_counter()
+        return self._inner
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        if self._inner is None:
+            if not self._loaded:
+                self._load()
+            if self._meta[0]:
+                return self._meta[0]
+        return self.inner.name
+
+    @property
+    def exact(self) -> bool:  # type: ignore[override]
+        if self._inner is None:
+            if not self._loaded:
+                self._load()
+            if self._meta[0]:
+                return self._meta[1]
+        return self.inner.exact
+
+    def count(self, text: str) -> int:
+        return self.count_many([text])[0]
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        if not self._loaded:
+            self._load()
+        keys = [hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest() for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in self._counts]
+        if missing:
+            inner = self.inner
+            got = inner.count_many([texts[i] for i in missing])
+            for i, n in zip(missing, got, strict=True):
+                self._counts[keys[i]] = n
+            self._meta = (inner.name, inner.exact)
+            self._dirty = True
+        return [self._counts[k] for k in keys]
+
+    def save(self) -> None:
+        """Persist the remembered counts (atomically, best effort)."""
+        if not self._dirty:
+            return
+        if len(self._counts) > self._LIMIT:
+            self._counts = dict(list(self._counts.items())[-self._LIMIT // 2 :])
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(marshal.dumps((self._meta[0], self._meta[1], self._counts)))
+            os.replace(tmp, self._path)
+            self._dirty = False
+        except OSError:
+            pass

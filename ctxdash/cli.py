@@ -1,0 +1,160 @@
+"""The ``ctxdash`` command: ``status``, ``sessions`` (and the dashboard once it lands).
+
+Every failure the user can cause (unknown session, unreadable file, bad config) ends in one
+clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from ctxdash import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _int_tokens(text: str) -> int:
+    """``200000``, ``200k``, ``1m`` → tokens."""
+    value = text.strip().lower().replace("_", "").replace(",", "")
+    scale = 1
+    if value.endswith("k"):
+        value, scale = value[:-1], 1_000
+    elif value.endswith("m"):
+        value, scale = value[:-1], 1_000_000
+    try:
+        tokens = round(float(value) * scale)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a token count: {text!r}") from err
+    if tokens < 1_000:
+        raise argparse.ArgumentTypeError(f"window too small: {text!r}")
+    return tokens
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the README's usage section)."""
+    parser = argparse.ArgumentParser(
+        prog="ctxdash",
+        description="Watch a Claude Code session's context window.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctxdash {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    status = sub.add_parser("status", help="the context budget of one session")
+    status.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.add_argument("--window", type=_int_tokens, help="force the window size (200k, 1m)")
+    status.add_argument("--no-cache", action="store_true", help="parse from scratch")
+    status.add_argument("--demo", action="store_true", help="a generated demo session")
+    status.add_argument("--seed", type=int, default=7, help="seed of the demo session")
+    status.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    sessions = sub.add_parser("sessions", help="every session, newest first")
+    sessions.add_argument("--json", action="store_true", help="print a JSON list")
+    sessions.add_argument("--limit", type=int, help="at most this many")
+    sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    return parser
+
+
+def _demo_transcript(seed: int) -> Path:
+    """Write a generated session into a temporary Claude folder; return its transcript."""
+    from ctxdash.synth import build_claude_home
+
+    root = Path(tempfile.mkdtemp(prefix="ctxdash-demo-"))
+    home = build_claude_home(root / ".claude", seed=seed, name="demo_static")
+    os.environ["CLAUDE_CONFIG_DIR"] = str(root / ".claude")
+    return Path(home.transcript)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ctxdash.core.config import ConfigError, load_config
+    from ctxdash.core.discover import SessionNotFound, resolve_session
+    from ctxdash.core.status import session_budget
+    from ctxdash.textout import error, render_status, use_colour
+
+    try:
+        config = load_config()
+    except ConfigError as err:
+        error(str(err))
+        return EXIT_ERROR
+    try:
+        path = _demo_transcript(args.seed) if args.demo else resolve_session(args.session)
+    except SessionNotFound as err:
+        error(str(err))
+        return EXIT_ERROR
+    try:
+        budget = session_budget(
+            path, config=config, window_override=args.window, use_cache=not args.no_cache
+        )
+    except FileNotFoundError:
+        error(f"{path}: the transcript vanished")
+        return EXIT_ERROR
+    except PermissionError:
+        error(f"{path}: permission denied")
+        return EXIT_ERROR
+    except IsADirectoryError:
+        error(f"{path}: is a directory, not a transcript")
+        return EXIT_ERROR
+    except OSError as err:
+        error(f"{path}: cannot read ({err.strerror or err})")
+        return EXIT_ERROR
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(budget).decode() + "\n")
+    else:
+        width = _columns()
+        print(render_status(budget, colour=use_colour(sys.stdout, args.color), width=width))
+    if budget.malformed_lines:
+        error(
+            f"skipped {budget.malformed_lines} malformed line(s) in {path.name}"
+            + (f" (first: line {budget.malformed_examples[0][0]}: "
+               f"{budget.malformed_examples[0][1]})" if budget.malformed_examples else "")
+        )
+    return EXIT_OK
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from ctxdash.core.config import ConfigError, load_config
+    from ctxdash.core.sessions import list_sessions
+    from ctxdash.textout import error, render_sessions, use_colour
+
+    try:
+        config = load_config()
+    except ConfigError as err:
+        error(str(err))
+        return EXIT_ERROR
+    rows = list_sessions(config, limit=args.limit)
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
+    else:
+        print(render_sessions(rows, colour=use_colour(sys.stdout, args.color)))
+    return EXIT_OK
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 80
+
+
+COMMANDS = {"status": cmd_status, "sessions": cmd_sessions}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ctxdash`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["status", *(argv or sys.argv[1:])])
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

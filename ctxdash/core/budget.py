@@ -1,0 +1,446 @@
+"""The context budget of a session: one immutable :class:`Budget` built from its state.
+
+``used`` is exact (from usage); the categories are attributed so that they add up to ``used``
+to the token (see :mod:`ctxdash.core.attribution`); window, auto-compact point and levels come
+from :mod:`ctxdash.core.window`; memory files from disk (:mod:`ctxdash.core.memory`).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from pathlib import Path
+
+import msgspec
+
+from ctxdash.core.attribution import Item, apportion
+from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
+from ctxdash.core.config import Config
+from ctxdash.core.memory import MemoryFile, discover_memory
+from ctxdash.core.models import model_info
+from ctxdash.core.session import Compaction, SessionState
+from ctxdash.core.window import Thresholds, autocompact, decide_window, level_of, thresholds
+
+#: Static part assumed when no request has been seen yet (system prompt + tools).
+DEFAULT_STATIC = 16_000
+#: PRACTICE.md §1: planned allocation of a 200K window, by bucket.
+PLAN_200K = {"system": 15_000, "conversation": 80_000, "reference": 50_000, "reserve": 55_000}
+#: PRACTICE.md §2: clear when the conversation passes this many messages.
+MESSAGE_LIMIT = 50
+
+LABELS = {
+    "system": "System prompt & tools",
+    "mcp_tools": "MCP tools",
+    "skills": "Skills",
+    "agents": "Custom agents",
+    "compact_summary": "Compact summary",
+    "user_prompts": "User prompts",
+    "assistant_text": "Assistant text",
+    "thinking": "Thinking",
+    "tool_calls": "Tool calls",
+    "attachments": "Attachments",
+    "images": "Images",
+    "other": "Other",
+}
+GROUPS = {
+    "system": "system",
+    "mcp_tools": "system",
+    "skills": "skills",
+    "agents": "skills",
+    "memory": "memory",
+}
+PLAN_BUCKETS = {
+    "memory": "system",
+    "skills": "system",
+    "agents": "system",
+    "system": "reference",
+    "mcp_tools": "reference",
+    "tool_results": "reference",
+    "images": "reference",
+}
+
+
+class Category(msgspec.Struct, kw_only=True):
+    """One row of the breakdown."""
+
+    name: str
+    label: str
+    group: str
+    tokens: int
+    estimated: bool = False
+
+
+class TopItem(msgspec.Struct, kw_only=True):
+    """One of the largest things in context."""
+
+    kind: str
+    tool: str | None
+    path: str | None
+    turn: int
+    timestamp: str | None
+    uuid: str | None
+    tokens: int
+
+
+class PlanRow(msgspec.Struct, kw_only=True):
+    """PRACTICE.md §1 bucket: planned against actual."""
+
+    bucket: str
+    planned: int
+    actual: int
+    over: bool
+
+
+class Forecast(msgspec.Struct, kw_only=True):
+    """How long until a level, at the recent pace."""
+
+    target: str
+    at: int
+    tokens_left: int
+    turns: int | None
+    minutes: float | None
+
+
+class Growth(msgspec.Struct, kw_only=True):
+    """Per-reply series and pace."""
+
+    series: list[tuple[str | None, int, int, int]]
+    per_turn: float | None
+    per_minute: float | None
+    forecast: list[Forecast]
+
+
+class CalibrationInfo(msgspec.Struct, kw_only=True):
+    """How token counts relate to Claude's, for this session's model family."""
+
+    tokenizer: str
+    exact_tokenizer: bool
+    family: str
+    factor: float
+    samples: int
+    median_error: float | None
+
+
+class Subagent(msgspec.Struct, kw_only=True):
+    """A subagent's own window (never added to the main one)."""
+
+    agent_id: str
+    layout: str
+    path: str | None
+    agent_type: str | None
+    description: str | None
+    model: str | None
+    used: int
+    peak: int
+    responses: int
+
+
+class ClearTrigger(msgspec.Struct, kw_only=True):
+    """PRACTICE.md §2: a reason to /clear now."""
+
+    name: str
+    active: bool
+    detail: str
+
+
+class Budget(msgspec.Struct, kw_only=True):
+    """Everything ``ctxdash status`` reports (its ``--json`` is this, encoded)."""
+
+    session_id: str | None
+    transcript: str
+    cwd: str | None
+    project: str | None
+    title: str | None
+    git_branch: str | None
+    claude_version: str | None
+    model: str | None
+    last_activity: str | None
+    is_subagent: bool
+    used: int
+    used_source: str
+    next_request: int
+    window: int
+    window_source: str
+    autocompact_at: int
+    autocompact_enabled: bool
+    autocompact_note: str
+    level: str
+    thresholds: Thresholds
+    categories: list[Category]
+    free: int
+    reserve: int
+    plan: list[PlanRow]
+    compactions: list[Compaction]
+    subagents: list[Subagent]
+    memory_files: list[MemoryFile]
+    top_items: list[TopItem]
+    growth: Growth
+    calibration: CalibrationInfo
+    messages: int
+    turns: int
+    clear_triggers: list[ClearTrigger]
+    malformed_lines: int
+    malformed_examples: list[tuple[int, str]]
+    unknown_types: dict[str, int]
+    lines: int
+    peak: int
+
+
+def category_of(cat: str) -> tuple[str, str]:
+    """``(label, group)`` for a category key."""
+    if cat.startswith("tool_results:"):
+        return f"Tool results · {cat.split(':', 1)[1]}", "tool_results"
+    if cat.startswith("memory:"):
+        return f"Memory · {_short(cat.split(':', 1)[1])}", "memory"
+    return LABELS.get(cat, cat), GROUPS.get(cat, "messages")
+
+
+def _short(path: str, keep: int = 2) -> str:
+    parts = Path(path).parts
+    return str(Path(*parts[-keep:])) if len(parts) > keep else path
+
+
+def build_budget(
+    state: SessionState,
+    transcript: Path,
+    *,
+    config: Config,
+    claude_root: Path,
+    counter: object,
+    window_override: int | None = None,
+    subagents: list[Subagent] | None = None,
+    reported_window: int | None = None,
+    env: ClaudeEnv | None = None,
+    memory: list[MemoryFile] | None = None,
+) -> Budget:
+    """Assemble the budget of one session."""
+    info = model_info(state.model)
+    env = env or load_claude_env(claude_root, state.cwd)
+    factor = state.resolver.calibration.factor(info.tokenizer)
+    count = getattr(counter, "count")  # noqa: B009 - any object with count()
+
+    if memory is None:
+        memory = []
+        if state.cwd and not state.sidechain:
+            memory = discover_memory(
+                state.cwd,
+                count=lambda text: round(count(text) * factor),
+                claude_root=claude_root,
+                managed_dir=managed_dir(),
+                nested_loaded=state.nested_memory,
+            )
+    win = decide_window(
+        info,
+        env=env,
+        config=config,
+        override=window_override,
+        max_request=state.max_request,
+        set_model_1m=state.set_model_1m,
+        reported=reported_window,
+    )
+    ac = autocompact(win.size, info, state.version, env)
+    levels = thresholds(win.size, config, ac.at)
+
+    categories, used, source, pending = _categories(state, memory, counter, factor)
+    last_output = state.last_output if source == "usage" else 0
+    top = sorted(state.items, key=lambda i: i.tokens, reverse=True)[: config.top_items]
+    budget_free = max(0, win.size - used - ac.reserve)
+    messages = state.epoch_messages
+    return Budget(
+        session_id=state.session_id or transcript.stem,
+        transcript=str(transcript),
+        cwd=state.cwd,
+        project=Path(state.cwd).name if state.cwd else None,
+        title=state.title,
+        git_branch=state.git_branch,
+        claude_version=state.version,
+        model=state.model,
+        last_activity=state.last_timestamp,
+        is_subagent=state.sidechain,
+        used=used,
+        used_source=source,
+        next_request=used + last_output + pending,
+        window=win.size,
+        window_source=win.source,
+        autocompact_at=ac.at,
+        autocompact_enabled=ac.enabled,
+        autocompact_note=ac.note,
+        level=level_of(used, levels),
+        thresholds=levels,
+        categories=categories,
+        free=budget_free,
+        reserve=ac.reserve,
+        plan=_plan(categories, used, win.size),
+        compactions=state.compactions,
+        subagents=subagents or [],
+        memory_files=memory,
+        top_items=[_top(i) for i in top if i.tokens > 0],
+        growth=_growth(state, used, levels),
+        calibration=CalibrationInfo(
+            tokenizer=getattr(counter, "name", "?"),
+            exact_tokenizer=bool(getattr(counter, "exact", False)),
+            family=info.tokenizer,
+            factor=round(factor, 4),
+            samples=len(state.resolver.calibration.samples),
+            median_error=_round(state.resolver.calibration.median_error(info.tokenizer)),
+        ),
+        messages=messages,
+        turns=state.turn,
+        clear_triggers=[
+            ClearTrigger(
+                name="context over warn level",
+                active=used >= levels.warn,
+                detail=f"{used:,} of {levels.warn:,}",
+            ),
+            ClearTrigger(
+                name=f"over {MESSAGE_LIMIT} messages",
+                active=messages > MESSAGE_LIMIT,
+                detail=f"{messages} messages since the last compaction",
+            ),
+        ],
+        malformed_lines=state.counters.malformed,
+        malformed_examples=state.counters.malformed_examples,
+        unknown_types=state.counters.unknown_types,
+        lines=state.counters.lines,
+        peak=state.peak,
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _top(item: Item) -> TopItem:
+    kind = item.cat.split(":", 1)[0]
+    return TopItem(
+        kind=kind,
+        tool=item.tool,
+        path=item.path,
+        turn=item.turn,
+        timestamp=item.timestamp,
+        uuid=item.uuid,
+        tokens=item.tokens,
+    )
+
+
+def _categories(
+    state: SessionState, memory: list[MemoryFile], counter: object, factor: float
+) -> tuple[list[Category], int, str, int]:
+    """Rows summing exactly to ``used``, plus ``used``, its source and pending tokens."""
+    resolver = state.resolver
+    open_items, open_weights = resolver.estimate_open(counter, factor)
+    pending = round(sum(open_weights))
+    # Memory files Claude Code puts in the first message (nested ones arrive as items).
+    disk = [m for m in memory if m.loaded and m.tier == 1]
+    rows: dict[str, int] = {}
+    estimated: set[str] = set()
+
+    if state.used is not None:
+        used, source = state.used, "usage"
+        static = resolver.static if resolver.static is not None else 0
+        for item in state.items:
+            rows[item.cat] = rows.get(item.cat, 0) + item.tokens
+    else:
+        # After a compaction (or before any reply): no request size in the file yet.
+        static = resolver.system_measured
+        if static is None:
+            static = DEFAULT_STATIC + sum(m.tokens for m in disk)
+        estimate = static + pending
+        if state.post_tokens is not None:
+            used, source = state.post_tokens, "post_tokens"
+        else:
+            used, source = estimate, "estimate"
+        shares = apportion(used, [float(static), *open_weights])
+        static = shares[0]
+        for item, tokens in zip(open_items, shares[1:], strict=True):
+            rows[item.cat] = rows.get(item.cat, 0) + tokens
+        estimated.update(rows)
+        pending = 0
+
+    memory_rows = _fit(static, [(f"memory:{m.path}", m.tokens) for m in disk])
+    rows["system"] = static - sum(t for _, t in memory_rows)
+    estimated.update(name for name, _ in memory_rows)
+    if source != "usage":
+        estimated.add("system")
+    for name, tokens in memory_rows:
+        rows[name] = rows.get(name, 0) + tokens
+    out = []
+    for name, tokens in rows.items():
+        label, group = category_of(name)
+        out.append(Category(name=name, label=label, group=group, tokens=tokens,
+                            estimated=name in estimated))
+    out.sort(key=lambda c: (_ORDER.get(c.group, 9), -c.tokens))
+    return out, used, source, pending
+
+
+_ORDER = {"system": 0, "memory": 1, "skills": 2, "messages": 3, "tool_results": 4}
+
+
+def _fit(limit: int, rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Scale rows down proportionally if together they exceed ``limit``."""
+    total = sum(t for _, t in rows)
+    if total <= limit:
+        return rows
+    shares = apportion(max(0, limit), [float(t) for _, t in rows])
+    return [(name, share) for (name, _), share in zip(rows, shares, strict=True)]
+
+
+def _plan(categories: list[Category], used: int, window: int) -> list[PlanRow]:
+    scale = window / 200_000
+    actual = {"system": 0, "conversation": 0, "reference": 0}
+    for cat in categories:
+        bucket = PLAN_BUCKETS.get(cat.group) or PLAN_BUCKETS.get(cat.name, "conversation")
+        actual[bucket] += cat.tokens
+    actual_reserve = max(0, window - used)
+    rows = [
+        PlanRow(bucket=b, planned=round(PLAN_200K[b] * scale), actual=actual[b],
+                over=actual[b] > round(PLAN_200K[b] * scale))
+        for b in ("system", "conversation", "reference")
+    ]
+    planned_reserve = round(PLAN_200K["reserve"] * scale)
+    rows.append(PlanRow(bucket="reserve", planned=planned_reserve, actual=actual_reserve,
+                        over=actual_reserve < planned_reserve))
+    return rows
+
+
+def _minutes(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    try:
+        ta = datetime.fromisoformat(a.replace("Z", "+00:00"))
+        tb = datetime.fromisoformat(b.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (tb - ta).total_seconds() / 60
+
+
+def _growth(state: SessionState, used: int, levels: Thresholds) -> Growth:
+    points = [p for p in state.series if p.epoch == state.epoch]
+    per_turn = per_minute = None
+    recent = points[-40:]
+    if len(recent) >= 2:
+        first, last = recent[0], recent[-1]
+        if last.turn > first.turn:
+            per_turn = (last.used - first.used) / (last.turn - first.turn)
+        elif len(recent) >= 2:
+            per_turn = (last.used - first.used) / max(1, len(recent) - 1)
+        minutes = _minutes(first.timestamp, last.timestamp)
+        if minutes and minutes > 0.05:
+            per_minute = (last.used - first.used) / minutes
+    forecast = []
+    for name, at in (("warn", levels.warn), ("critical", levels.critical),
+                     ("autocompact", levels.autocompact)):
+        left = max(0, at - used)
+        turns = minutes_left = None
+        if left and per_turn and per_turn > 0:
+            turns = math.ceil(left / per_turn)
+        if left and per_minute and per_minute > 0:
+            minutes_left = round(left / per_minute, 1)
+        forecast.append(Forecast(target=name, at=at, tokens_left=left, turns=turns,
+                                 minutes=minutes_left))
+    return Growth(
+        series=[(p.timestamp, p.used, p.turn, p.epoch) for p in state.series],
+        per_turn=None if per_turn is None else round(per_turn, 1),
+        per_minute=None if per_minute is None else round(per_minute, 1),
+        forecast=forecast,
+    )

@@ -1,0 +1,207 @@
+"""Find Claude Code transcripts: the session a user means, every session, subagent files.
+
+Sessions live in ``<root>/projects/<project-dir-name>/<session-id>.jsonl`` (FORMATS.md §1);
+subagents inline, in ``agent-<id>.jsonl`` beside the session, or in
+``<session-id>/subagents/**/agent-<id>.jsonl`` (§1.4).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from ctxdash.core import paths
+from ctxdash.core.memory import project_key
+from ctxdash.core.records import Line, decode_line
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+
+
+class SessionNotFound(Exception):
+    """The session the user named does not exist; the message says where ctxdash looked."""
+
+
+class SubagentFile(msgspec.Struct, kw_only=True):
+    """A subagent transcript and how Claude Code laid it out."""
+
+    path: str
+    agent_id: str
+    layout: str  # "flat" (2.0.28–2.1.1) or "nested" (2.1.2+)
+    agent_type: str | None = None
+    description: str | None = None
+
+
+def project_dirs(roots: list[Path] | None = None) -> Iterator[Path]:
+    """Every ``projects/*`` folder under the Claude roots."""
+    for root in roots or paths.claude_roots():
+        try:
+            entries = list(os.scandir(root / "projects"))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                yield Path(entry.path)
+
+
+def main_transcripts(project: Path) -> list[os.DirEntry[str]]:
+    """Main session files of one project folder (not ``agent-*.jsonl``)."""
+    try:
+        return [
+            e
+            for e in os.scandir(project)
+            if e.name.endswith(".jsonl") and not e.name.startswith("agent-") and e.is_file()
+        ]
+    except OSError:
+        return []
+
+
+def all_transcripts(roots: list[Path] | None = None) -> list[tuple[Path, os.stat_result]]:
+    """Every main transcript with its stat, newest first."""
+    found = []
+    for project in project_dirs(roots):
+        for entry in main_transcripts(project):
+            try:
+                found.append((Path(entry.path), entry.stat()))
+            except OSError:
+                continue
+    found.sort(key=lambda item: item[1].st_mtime, reverse=True)
+    return found
+
+
+def _first_line(path: Path, limit: int = 65536) -> Line | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+    except OSError:
+        return None
+    for raw in head.split(b"\n")[:20]:
+        rec = decode_line(raw)
+        if isinstance(rec, Line) and rec.type in ("user", "assistant", "system", "attachment"):
+            return rec
+    return None
+
+
+def is_sidechain_file(path: Path) -> bool:
+    """The resume picker hides files whose first conversation line is a sidechain."""
+    first = _first_line(path)
+    return bool(first and first.isSidechain)
+
+
+def project_dir_for(cwd: str | Path, roots: list[Path] | None = None) -> Path | None:
+    """The project folder of a working directory, or of its nearest parent that has one."""
+    if os.environ.get("CLAUDE_CODE_PROJECT_DIR_NAME") and os.environ.get("CLAUDE_CONFIG_DIR"):
+        for root in roots or paths.claude_roots():
+            candidate = root / "projects" / os.environ["CLAUDE_CODE_PROJECT_DIR_NAME"]
+            if candidate.is_dir():
+                return candidate
+    here = Path(os.path.abspath(cwd))
+    for directory in [here, *here.parents]:
+        key = project_key(str(directory))
+        for root in roots or paths.claude_roots():
+            candidate = root / "projects" / key
+            if candidate.is_dir() and main_transcripts(candidate):
+                return candidate
+    return None
+
+
+def newest_session(project: Path) -> Path | None:
+    """The most recently written main session of a project folder."""
+    entries = sorted(main_transcripts(project), key=lambda e: e.stat().st_mtime, reverse=True)
+    for entry in entries:
+        path = Path(entry.path)
+        if not is_sidechain_file(path):
+            return path
+    return None
+
+
+def resolve_session(
+    session: str | None, *, cwd: str | Path | None = None, roots: list[Path] | None = None
+) -> Path:
+    """Turn what the user typed (id, id prefix, path, nothing) into a transcript path.
+
+    Raises:
+        SessionNotFound: with a message that says where ctxdash looked.
+    """
+    roots = roots or paths.claude_roots()
+    where = ", ".join(str(r / "projects") for r in roots)
+    if session:
+        candidate = Path(session).expanduser()
+        if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
+            if candidate.is_file():
+                return candidate
+            raise SessionNotFound(f"no transcript at {candidate}")
+        matches = []
+        for project in project_dirs(roots):
+            exact = project / f"{session}.jsonl"
+            if exact.is_file():
+                return exact
+            matches += [
+                Path(e.path) for e in main_transcripts(project) if e.name.startswith(session)
+            ]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
+        raise SessionNotFound(f"no session '{session}' in {where}")
+    project = project_dir_for(cwd or os.getcwd(), roots)
+    if project is not None:
+        newest = newest_session(project)
+        if newest is not None:
+            return newest
+    for path, _ in all_transcripts(roots):
+        if not is_sidechain_file(path):
+            return path
+    raise SessionNotFound(f"no Claude Code sessions found in {where}")
+
+
+def _meta(path: Path) -> tuple[str | None, str | None]:
+    meta = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
+    try:
+        data = msgspec.json.decode(meta.read_bytes())
+    except (OSError, msgspec.DecodeError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    kind, desc = data.get("agentType"), data.get("description")
+    return (kind if isinstance(kind, str) else None, desc if isinstance(desc, str) else None)
+
+
+def subagent_files(transcript: Path, session_id: str | None) -> list[SubagentFile]:
+    """Subagent transcripts of a main session, in both file layouts."""
+    sid = session_id or transcript.stem
+    found: list[SubagentFile] = []
+    nested = transcript.parent / sid / "subagents"
+    if nested.is_dir():
+        for path in sorted(nested.rglob("agent-*.jsonl")):
+            kind, desc = _meta(path)
+            found.append(
+                SubagentFile(
+                    path=str(path),
+                    agent_id=path.stem.removeprefix("agent-"),
+                    layout="nested",
+                    agent_type=kind,
+                    description=desc,
+                )
+            )
+    try:
+        flat = sorted(transcript.parent.glob("agent-*.jsonl"))
+    except OSError:
+        flat = []
+    for path in flat:
+        first = _first_line(path)
+        if first is not None and first.sessionId == sid:
+            kind, desc = _meta(path)
+            found.append(
+                SubagentFile(
+                    path=str(path),
+                    agent_id=path.stem.removeprefix("agent-"),
+                    layout="flat",
+                    agent_type=kind,
+                    description=desc,
+                )
+            )
+    return found

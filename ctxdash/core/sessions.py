@@ -1,0 +1,139 @@
+"""``ctxdash sessions``: every session, newest first, from heads and tails only.
+
+A full parse of thousands of transcripts would take seconds; the current size is in the last
+main-chain reply, so reading the end of each file (and its first lines for the working
+directory) is enough. A parse state saved by an earlier ``status`` is used when it is current.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.core.config import Config
+from ctxdash.core.discover import all_transcripts
+from ctxdash.core.models import model_info
+from ctxdash.core.records import Line, decode_line
+from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
+
+TAIL_BYTES = 256 * 1024
+HEAD_BYTES = 16 * 1024
+
+
+class SessionRow(msgspec.Struct, kw_only=True):
+    """One line of the session list."""
+
+    session_id: str
+    transcript: str
+    cwd: str | None
+    title: str | None
+    model: str | None
+    used: int | None
+    used_source: str
+    window: int
+    level: str
+    modified: str
+    bytes: int
+
+
+def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, str | None, int]:
+    """Last main reply, last boundary after it, title, biggest request seen in the tail."""
+    start = max(0, size - TAIL_BYTES)
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(TAIL_BYTES)
+    lines = data.split(b"\n")
+    if start:
+        lines = lines[1:]  # the first piece is probably a partial line
+    reply = boundary = None
+    title = None
+    biggest = 0
+    for raw in reversed(lines):
+        if not raw.strip():
+            continue
+        if reply is None and boundary is None and b'"compact_boundary"' in raw:
+            rec = decode_line(raw)
+            if isinstance(rec, Line) and rec.subtype == "compact_boundary" and not rec.isSidechain:
+                boundary = rec
+            continue
+        if b'"assistant"' in raw and b'"usage"' in raw:
+            rec = decode_line(raw)
+            if (
+                isinstance(rec, Line)
+                and rec.type == "assistant"
+                and not rec.isSidechain
+                and rec.message is not None
+                and rec.message.usage is not None
+                and rec.message.model != "<synthetic>"
+                and not rec.isApiErrorMessage
+            ):
+                biggest = max(biggest, rec.message.usage.context)
+                if reply is None and boundary is None:
+                    reply = rec
+        if title is None and (b'"custom-title"' in raw or b'"ai-title"' in raw):
+            rec = decode_line(raw)
+            if isinstance(rec, Line):
+                title = rec.customTitle or rec.aiTitle
+    return reply, boundary, title, biggest
+
+
+def _cwd_from_head(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return None
+    for raw in head.split(b"\n"):
+        if b'"cwd"' in raw:
+            rec = decode_line(raw)
+            if isinstance(rec, Line) and rec.cwd:
+                return rec.cwd
+    return None
+
+
+def list_sessions(
+    config: Config, *, roots: list[Path] | None = None, limit: int | None = None
+) -> list[SessionRow]:
+    """Every main session, newest first."""
+    env = ClaudeEnv()
+    rows = []
+    for path, st in all_transcripts(roots)[:limit]:
+        try:
+            reply, boundary, title, biggest = _scan_tail(path, st.st_size)
+        except OSError:
+            continue
+        msg = reply.message if reply else None
+        model = msg.model if msg else None
+        if boundary is not None:
+            meta = boundary.compactMetadata
+            post = meta.postTokens if meta else None
+            used, source = post, ("post_tokens" if post is not None else "unknown")
+        elif msg is not None and msg.usage is not None:
+            used, source = msg.usage.context, "usage"
+        else:
+            used, source = None, "unknown"
+        info = model_info(model)
+        win = decide_window(info, env=env, config=config, max_request=biggest)
+        ac = autocompact(win.size, info, reply.version if reply else None, env)
+        levels = thresholds(win.size, config, ac.at)
+        cwd = (reply.cwd if reply else None) or _cwd_from_head(path)
+        rows.append(
+            SessionRow(
+                session_id=path.stem,
+                transcript=str(path),
+                cwd=cwd,
+                title=title,
+                model=model,
+                used=used,
+                used_source=source,
+                window=win.size,
+                level=level_of(used or 0, levels) if used is not None else "unknown",
+                modified=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
+                bytes=st.st_size,
+            )
+        )
+    return rows
+

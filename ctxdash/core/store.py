@@ -1,0 +1,142 @@
+"""Keep a transcript's parse state current, and persist it between runs.
+
+:class:`Tracker` pairs a :class:`~ctxdash.core.tail.FileTail` with a
+:class:`~ctxdash.core.session.SessionState`. ``poll()`` parses only the bytes appended since
+the last call; a truncated, rewritten or replaced file is parsed again from the start. The
+state is saved under the cache dir (msgpack, written atomically) keyed by the file's path; the
+tail's inode, offset and fingerprint decide whether a saved state still applies, so a restart
+parses only what was appended meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import msgspec
+
+from ctxdash import __version__
+from ctxdash.core import paths
+from ctxdash.core.session import SessionState
+from ctxdash.core.tail import FileTail, TailState
+
+#: Bump when SessionState changes shape: old caches are then ignored.
+CACHE_FORMAT = 3
+
+
+class _Saved(msgspec.Struct, kw_only=True):
+    format: int
+    version: str
+    tail: TailState
+    state: SessionState
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(_Saved)
+
+
+def cache_path(transcript: Path) -> Path:
+    """Where a transcript's parse state is saved."""
+    key = hashlib.blake2b(str(transcript.resolve()).encode(), digest_size=10).hexdigest()
+    return paths.cache_dir() / "sessions" / f"{transcript.stem[:40]}-{key}.msgpack"
+
+
+def is_subagent_file(path: Path) -> bool:
+    """``agent-*.jsonl`` files hold a subagent's own window."""
+    return path.name.startswith("agent-")
+
+
+class Tracker:
+    """The live parse state of one transcript.
+
+    Args:
+        path: The transcript.
+        sidechain: Parse as a subagent transcript; by default decided from the file name.
+        use_cache: Load and save the persisted state.
+        counter: Token counter (tests inject a fake one); default: the offline tokenizer.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        sidechain: bool | None = None,
+        use_cache: bool = True,
+        counter: object | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.sidechain = is_subagent_file(self.path) if sidechain is None else sidechain
+        self.use_cache = use_cache
+        self.counter = counter
+        self.state = SessionState(sidechain=self.sidechain)
+        self.tail = FileTail(self.path)
+        self.loaded_from_cache = False
+        self._dirty = False
+        if use_cache:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            saved = _DECODER.decode(cache_path(self.path).read_bytes())
+        except (OSError, msgspec.DecodeError):
+            return
+        if saved.format != CACHE_FORMAT or saved.version != __version__:
+            return
+        if saved.state.sidechain != self.sidechain:
+            return
+        self.tail = FileTail(self.path, saved.tail)
+        self.state = saved.state
+        self.loaded_from_cache = True
+
+    def poll(self) -> bool:
+        """Parse what was appended. Returns ``True`` if anything changed.
+
+        Raises:
+            OSError: the file cannot be read (vanished, no permission).
+        """
+        changed = False
+        for chunk in self.tail.read():
+            if chunk.reset:
+                resets = self.state.counters.resets + 1
+                self.state = SessionState(sidechain=self.sidechain)
+                self.state.counters.resets = resets
+                changed = True
+            if chunk.lines:
+                self.state.feed_bytes(chunk.lines)
+                changed = True
+        if changed:
+            self.state.flush(self.counter)
+            self._dirty = True
+        return changed
+
+    def save(self) -> None:
+        """Persist the state (atomically); errors only cost speed next time."""
+        if not (self.use_cache and self._dirty):
+            return
+        target = cache_path(self.path)
+        blob = _ENCODER.encode(
+            _Saved(format=CACHE_FORMAT, version=__version__, tail=self.tail.state, state=self.state)
+        )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(blob)
+            os.replace(tmp, target)
+            self._dirty = False
+        except OSError:
+            pass
+
+
+def load_state(
+    path: Path | str,
+    *,
+    sidechain: bool | None = None,
+    use_cache: bool = True,
+    counter: object | None = None,
+) -> SessionState:
+    """Parse a transcript (incrementally from the cache) and return its state."""
+    tracker = Tracker(path, sidechain=sidechain, use_cache=use_cache, counter=counter)
+    tracker.poll()
+    tracker.save()
+    return tracker.state
