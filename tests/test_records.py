@@ -1,0 +1,38 @@
+"""decode_line never raises and says why a line is unusable."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctxdash.core.records import Line, Malformed, decode_line
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[1, 2]", "not a JSON object"),
+        (b'"text"', "not a JSON object"),
+        (b"{broken", "invalid JSON"),
+        (b"\xff\xfe{}", "invalid"),
+        (b'{"type": 5}', "no string 'type'"),
+        (b'{"type":"user","isSidechain":"yes"}', "unexpected field"),
+    ],
+)
+def test_malformed(data: bytes, reason: str) -> None:
+    rec = decode_line(data)
+    assert isinstance(rec, Malformed)
+    assert reason in rec.reason
+
+
+def test_unknown_fields_and_types_are_fine() -> None:
+    rec = decode_line(b'{"type":"hologram","brandNew":{"x":[1,2]},"uuid":"u"}')
+    assert isinstance(rec, Line) and rec.type == "hologram" and rec.uuid == "u"
+
+
+def test_usage_with_nulls_counts_as_zero() -> None:
+    rec = decode_line(
+        b'{"type":"assistant","message":{"id":"m","usage":{"input_tokens":5,'
+        b'"cache_creation_input_tokens":null,"cache_read_input_tokens":7}}}'
+    )
+    assert isinstance(rec, Line) and rec.message and rec.message.usage
+    assert rec.message.usage.context == 12
