@@ -67,7 +67,7 @@ def _demo_transcript(seed: int) -> Path:
     from ctxdash.synth import build_claude_home
 
     root = Path(tempfile.mkdtemp(prefix="ctxdash-demo-"))
-    home = build_claude_home(root / ".claude", seed=seed, name="demo_static")
+    home = build_claude_home(root / ".claude", seed=seed, name="basic")
     os.environ["CLAUDE_CONFIG_DIR"] = str(root / ".claude")
     return Path(home.transcript)
 
