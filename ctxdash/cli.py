@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo_transcript(seed: int) -> Path:
     """Write a generated session into a temporary Claude folder; return its transcript."""
+    import tempfile
+
     from ctxdash.synth import build_claude_home
 
     root = Path(tempfile.mkdtemp(prefix="ctxdash-demo-"))

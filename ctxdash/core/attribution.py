@@ -14,7 +14,6 @@ compact summary and what came with it.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -95,14 +94,14 @@ class Calibration(msgspec.Struct, kw_only=True):
         """Median Claude/cl100k ratio, or the family's prior with too few samples."""
         if len(self.samples) < MIN_SAMPLES:
             return PRIORS.get(family, PRIORS["old"])
-        return statistics.median(c / k for c, k in self.samples)
+        return _median(c / k for c, k in self.samples)
 
     def median_error(self, family: str) -> float | None:
         """Median relative error of ``factor × cl100k`` against the measured tokens."""
         if len(self.samples) < MIN_SAMPLES:
             return None
         f = self.factor(family)
-        return statistics.median(abs(f * k - c) / c for c, k in self.samples)
+        return _median(abs(f * k - c) / c for c, k in self.samples)
 
 
 class Resolver(msgspec.Struct, kw_only=True):
@@ -364,6 +363,12 @@ class Resolver(msgspec.Struct, kw_only=True):
                 self.nested.append(path)
         content = {k: v for k, v in value.items() if k not in ("type", "toolUseID", "hookName")}
         yield _item(cat, w, tool=atype, path=path), _flatten(content), 0
+
+
+def _median(values: Iterator[float] | list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _item(

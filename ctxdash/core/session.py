@@ -127,12 +127,12 @@ class SessionState(msgspec.Struct, kw_only=True):
     counters: Counters = msgspec.field(default_factory=Counters)
 
     # ------------------------------------------------------------------ feeding
-    def feed_bytes(self, lines: Iterable[bytes]) -> None:
+    def feed_bytes(self, lines: Iterable[bytes | memoryview]) -> None:
         """Decode and fold complete lines (no trailing newline)."""
         counters = self.counters
         for raw in lines:
             counters.lines += 1
-            if not raw or raw.isspace():
+            if not raw or not bytes(raw[:1]).strip() and not bytes(raw).strip():
                 continue
             rec = decode_line(raw)
             if isinstance(rec, Malformed):

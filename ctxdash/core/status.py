@@ -10,7 +10,7 @@ from ctxdash.core.config import Config
 from ctxdash.core.discover import subagent_files
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
-from ctxdash.core.tokens import CachedCounter
+from ctxdash.core.tokens import CachedCounter, preload_in_background
 
 
 def claude_root_of(transcript: Path) -> Path:
@@ -65,6 +65,8 @@ def session_budget(
     cached = counter if counter is not None else CachedCounter()
     if tracker is None:
         tracker = Tracker(transcript, use_cache=use_cache, counter=cached)
+        if counter is None and (not tracker.loaded_from_cache or tracker.tail.changed()):
+            preload_in_background()  # overlaps the tokenizer load with parsing
         tracker.poll()
         tracker.save()
     state = tracker.state

@@ -41,7 +41,7 @@ class Chunk(msgspec.Struct, kw_only=True):
         reset: ``True`` when the file was truncated or replaced: forget what was read before.
     """
 
-    lines: list[bytes]
+    lines: list[bytes | memoryview]
     start: int
     reset: bool = False
 
@@ -50,6 +50,19 @@ def _fingerprint(fh: object, offset: int) -> str:
     start = max(0, offset - FINGERPRINT_BYTES)
     fh.seek(start)  # type: ignore[attr-defined]
     return hashlib.blake2b(fh.read(offset - start), digest_size=12).hexdigest()  # type: ignore[attr-defined]
+
+
+def _split(head: bytes, data: bytes, cut: int) -> list[bytes | memoryview]:
+    """Lines of ``head + data[:cut]`` as zero-copy views (only the first line is joined)."""
+    view = memoryview(data)
+    nl = data.find(b"\n")
+    lines: list[bytes | memoryview] = [head + data[:nl] if head else view[:nl]]
+    pos = nl + 1
+    while pos <= cut:
+        nl = data.find(b"\n", pos, cut + 1)
+        lines.append(view[pos:nl])
+        pos = nl + 1
+    return lines
 
 
 class FileTail:
@@ -95,14 +108,13 @@ class FileTail:
                 if not data:
                     break
                 start = s.offset
-                buf = s.remainder + data if s.remainder else data
-                cut = buf.rfind(b"\n")
+                cut = data.rfind(b"\n")
                 if cut < 0:
-                    s.remainder = buf
+                    s.remainder += data
                     continue
-                lines = buf[:cut].split(b"\n")
-                s.remainder = buf[cut + 1 :]
-                s.offset = start + cut + 1
+                lines = _split(s.remainder, data, cut)
+                s.offset += len(s.remainder) + cut + 1
+                s.remainder = data[cut + 1 :]
                 yield Chunk(lines=lines, start=start, reset=reset and first)
                 first = False
             if first and reset:
@@ -112,7 +124,7 @@ class FileTail:
 
     def read_all(self) -> Chunk:
         """Everything new as one chunk (convenience for tests and small files)."""
-        lines: list[bytes] = []
+        lines: list[bytes | memoryview] = []
         start, reset = self.state.offset, False
         for i, chunk in enumerate(self.read()):
             if i == 0:
