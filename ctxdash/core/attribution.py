@@ -121,6 +121,8 @@ class Resolver(msgspec.Struct, kw_only=True):
     calibration: Calibration = msgspec.field(default_factory=Calibration)
     waiting_bytes: int = 0
     reply_seen: bool = False
+    #: The session's first batch, kept past a boundary until the static part is measured.
+    first_batch: Batch | None = None
 
     # ------------------------------------------------------------------ intake
     def _wait(self, role: str, raw: Raw, turn: int, line: Line | None, kind: str | None) -> None:
@@ -165,6 +167,9 @@ class Resolver(msgspec.Struct, kw_only=True):
 
     def boundary(self) -> None:
         """A ``compact_boundary``: everything before it left the context."""
+        if self.system_measured is None and self.first_batch is None and self.batches \
+                and self.batches[0].first:
+            self.first_batch = self.batches[0]
         self.items = []
         self.batches = []
         self.open = Batch()
@@ -188,6 +193,14 @@ class Resolver(msgspec.Struct, kw_only=True):
         keep_thinking: bool = True,
     ) -> None:
         """Decode, count and apportion every closed batch."""
+        if self.first_batch is not None:
+            first, self.first_batch = self.first_batch, None
+            if self.system_measured is None:
+                pieces = list(self._pieces(first.waiting, register=False))
+                counts = _count_many(counter, [text for (_, text, _) in pieces if text])
+                est = sum(n * factor + FRAMING for n in counts)
+                est += sum(fixed for (_, text, fixed) in pieces if not text)
+                self.system_measured = max(0, first.total - int(est))
         if not self.batches:
             return
         parsed = [list(self._pieces(b.waiting)) for b in self.batches]

@@ -157,11 +157,13 @@ def decode_line(data: bytes | memoryview) -> Line | Malformed:
     except msgspec.ValidationError as err:
         try:
             env = _ENVELOPE.decode(data)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             return Malformed("not a JSON object")
         if not isinstance(env.type, str):
             return Malformed("no string 'type' field")
         return Malformed(f"'{env.type}' line with an unexpected field: {err}")
+    except UnicodeDecodeError:
+        return Malformed("invalid UTF-8")
     except msgspec.DecodeError as err:
         text = str(err)
         if "invalid utf-8" in text.lower() or "utf-8" in text.lower():
@@ -173,5 +175,5 @@ def decode_any(raw: Raw | bytes) -> Any:
     """Decode a deferred ``Raw`` value into Python objects (``None`` if it is broken)."""
     try:
         return _ANY.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None

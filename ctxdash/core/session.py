@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from ctxdash.core.attribution import Item, Resolver
+from ctxdash.core.attribution import PRIORS, Item, Resolver
 from ctxdash.core.models import claude_code_keeps_thinking, model_info
 from ctxdash.core.records import KNOWN_TYPES, Line, Malformed, decode_any, decode_line
 
@@ -317,9 +317,11 @@ class SessionState(msgspec.Struct, kw_only=True):
     def flush(self, counter: object | None = None) -> None:
         """Resolve waiting content: decode, tokenize in one batch, apportion the deltas."""
         info = model_info(self.model)
+        # The fixed prior, not the learnt factor, weighs items: attribution must not depend
+        # on when the lines were read (one cold parse or many polls give the same split).
         self.resolver.resolve(
             counter,
-            factor=self.resolver.calibration.factor(info.tokenizer),
+            factor=PRIORS[info.tokenizer],
             keep_thinking=claude_code_keeps_thinking(self.version, info),
         )
         for path in self.resolver.take_nested_memory():
