@@ -193,6 +193,6 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
     return "\n".join(out)
 
 
-def error(message: str, stream: TextIO = sys.stderr) -> None:
+def error(message: str, stream: TextIO | None = None) -> None:
     """One clear line on stderr."""
-    print(f"ctxdash: {message}", file=stream)
+    print(f"ctxdash: {message}", file=stream or sys.stderr)
