@@ -19,7 +19,8 @@ from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
 from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
 
-TAIL_BYTES = 256 * 1024
+#: Tail windows tried in turn until the last reply is found.
+TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
 HEAD_BYTES = 16 * 1024
 
 
@@ -40,13 +41,25 @@ class SessionRow(msgspec.Struct, kw_only=True):
 
 
 def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, str | None, int]:
-    """Last main reply, last boundary after it, title, biggest request seen in the tail."""
-    start = max(0, size - TAIL_BYTES)
-    with open(path, "rb") as fh:
-        fh.seek(start)
-        data = fh.read(TAIL_BYTES)
+    """Last main reply, last boundary after it, title, biggest request seen in the tail.
+
+    Starts with a small tail and widens it only when no reply or boundary is in it.
+    """
+    found: tuple[Line | None, Line | None, str | None, int] = (None, None, None, 0)
+    for step in TAIL_STEPS:
+        start = max(0, size - step)
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            data = fh.read(step)
+        found = _scan(data, partial_head=start > 0)
+        if found[0] is not None or found[1] is not None or start == 0:
+            break
+    return found
+
+
+def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, str | None, int]:
     lines = data.split(b"\n")
-    if start:
+    if partial_head:
         lines = lines[1:]  # the first piece is probably a partial line
     reply = boundary = None
     title = None
