@@ -82,12 +82,20 @@ def bench(quick: bool) -> list[str]:
             return _run_cli(args, env)
 
         wall, rss = _median(cold, runs)
-        rows.append(_row(f"status --json, {real:.0f} MB, cold", wall, "s", 0.5,
-                         f"peak RSS {rss:.0f} MB (goal 150)"))
+        rows.append(
+            _row(
+                f"status --json, {real:.0f} MB, cold",
+                wall,
+                "s",
+                0.5,
+                f"peak RSS {rss:.0f} MB (goal 150)",
+            )
+        )
         _run_cli(args, env)
         wall, rss = _median(lambda: _run_cli(args, env), runs)
-        rows.append(_row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.25,
-                         f"peak RSS {rss:.0f} MB"))
+        rows.append(
+            _row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
+        )
 
         live = LiveSession(seed=3, cwd=home.cwd, session_id=transcript.stem)
 
@@ -98,18 +106,33 @@ def bench(quick: bool) -> list[str]:
             return _run_cli(args, env)
 
         wall, rss = _median(grown, runs)
-        rows.append(_row("status --json, warm, grown 3 turns", wall, "s", 0.25,
-                         f"peak RSS {rss:.0f} MB"))
-        rows.append(_row("append one turn → updated budget", _append_latency(tmp, runs * 5),
-                         "ms", 5.0, "in process, median"))
+        rows.append(
+            _row("status --json, warm, grown 3 turns", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
+        )
+        rows.append(
+            _row(
+                "append one turn → updated budget",
+                _append_latency(tmp, runs * 5),
+                "ms",
+                5.0,
+                "in process, median",
+            )
+        )
         n_files = 200 if quick else 2000
         total = 100 * MB if quick else 1024 * MB
         sroot = tmp / "many"
         _many_sessions(sroot, n_files, total)
         senv = dict(env, CLAUDE_CONFIG_DIR=str(sroot))
         wall, rss = _median(lambda: _run_cli(["sessions", "--json"], senv), runs)
-        rows.append(_row(f"sessions, {n_files} files, {total // MB} MB", wall, "s", 1.5,
-                         f"peak RSS {rss:.0f} MB"))
+        rows.append(
+            _row(
+                f"sessions, {n_files} files, {total // MB} MB",
+                wall,
+                "s",
+                1.5,
+                f"peak RSS {rss:.0f} MB",
+            )
+        )
         rows.append(_row("generate the transcript", gen, "s", None, "synth, not a goal"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -138,8 +161,14 @@ def _append_latency(tmp: Path, samples: int) -> float:
             fh.write(data)
         t0 = time.perf_counter()
         tracker.poll()
-        build_budget(tracker.state, home.transcript, config=config, claude_root=root,
-                     counter=counter, memory=[])
+        build_budget(
+            tracker.state,
+            home.transcript,
+            config=config,
+            claude_root=root,
+            counter=counter,
+            memory=[],
+        )
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 
@@ -160,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs")
     args = parser.parse_args(argv)
     print("Goals are for the full inputs (100 MB, 2,000 files); quick mode uses smaller ones.")
-    print(f"ctxdash benchmark ({'quick' if args.quick else 'full'}) on {platform.platform()}, "
-          f"Python {platform.python_version()}, {os.cpu_count()} CPUs")
+    print(
+        f"ctxdash benchmark ({'quick' if args.quick else 'full'}) on {platform.platform()}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
     print("| measurement | median | goal | ratio | note |\n|---|---|---|---|---|")
     for row in bench(args.quick):
         print(row, flush=True)

@@ -113,8 +113,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if budget.malformed_lines:
         error(
             f"skipped {budget.malformed_lines} malformed line(s) in {path.name}"
-            + (f" (first: line {budget.malformed_examples[0][0]}: "
-               f"{budget.malformed_examples[0][1]})" if budget.malformed_examples else "")
+            + (
+                f" (first: line {budget.malformed_examples[0][0]}: "
+                f"{budget.malformed_examples[0][1]})"
+                if budget.malformed_examples
+                else ""
+            )
         )
     return EXIT_OK
 

@@ -60,9 +60,18 @@ MALFORMED: dict[str, bytes] = {
     "invalid_utf8": b'\xff\xfe{"type":"assistant",\x80\x81}\n',
 }
 SCENARIOS = (
-    "basic", "compaction", "compaction_no_reply", "compaction_no_reply_post_tokens",
-    "subagents_inline", "subagents_flat", "subagents_nested", "opus_1m", "sonnet_1m_suffix",
-    "malformed", "big", "demo",
+    "basic",
+    "compaction",
+    "compaction_no_reply",
+    "compaction_no_reply_post_tokens",
+    "subagents_inline",
+    "subagents_flat",
+    "subagents_nested",
+    "opus_1m",
+    "sonnet_1m_suffix",
+    "malformed",
+    "big",
+    "demo",
 )
 
 _ENCODE = msgspec.json.Encoder().encode
@@ -193,35 +202,74 @@ _REPORTS = (
     "The reporter wants the export to keep working offline. I summarised the options above.",
 )
 _IDENT = (
-    "session", "window", "usage", "budget", "entry", "record", "parser", "buffer", "offset",
-    "layout", "theme", "gauge", "tail", "model", "token", "cache", "event", "reader", "snapshot",
-    "segment", "limit", "report", "cursor", "frame",
+    "session",
+    "window",
+    "usage",
+    "budget",
+    "entry",
+    "record",
+    "parser",
+    "buffer",
+    "offset",
+    "layout",
+    "theme",
+    "gauge",
+    "tail",
+    "model",
+    "token",
+    "cache",
+    "event",
+    "reader",
+    "snapshot",
+    "segment",
+    "limit",
+    "report",
+    "cursor",
+    "frame",
 )
 _TYPES = ("int", "str", "bytes", "float", "Path", "Entry", "Usage", "dict[str, int]", "list[Entry]")
 _DIRS = ("src/demo_app", "src/demo_app/core", "src/demo_app/ui", "tests", "scripts")
 _NESTED_DIR = "src/demo_app/ui"
-_POOL_SIZES = (400, 900, 1_500, 2_400, 3_600, 5_000, 7_000, 9_500, 12_000, 15_000, 19_000,
-               24_000, 30_000, 38_000, 48_000, 60_000)
+_POOL_SIZES = (
+    400,
+    900,
+    1_500,
+    2_400,
+    3_600,
+    5_000,
+    7_000,
+    9_500,
+    12_000,
+    15_000,
+    19_000,
+    24_000,
+    30_000,
+    38_000,
+    48_000,
+    60_000,
+)
 
 
 def _code_line(r: random.Random) -> str:
     """One line of plausible Python made of the identifier vocabulary."""
     a, b, c = r.choice(_IDENT), r.choice(_IDENT), r.choice(_IDENT)
     t = r.choice(_TYPES)
-    return r.choice((
-        f"def {a}_{b}(self, {c}: {t}) -> {r.choice(_TYPES)}:",
-        f"    {a} = self.{b}.{c}_for({a}, {r.randint(0, 99)})",
-        f"    if {a}.{b} is None:",
-        f"        return {c}",
-        f"    # keep the {a} in sync with the {b} before reading the {c}",
-        "",
-        f"class {a.title()}{b.title()}:",
-        f'    """Track the {a} of a {b} and report it to the {c}."""',
-        f"from demo_app.{a} import {b.title()}",
-        f"    for {a} in self.{b}s:",
-        f"        total += {a}.{c} * {r.randint(2, 64)}",
-        f"        raise ValueError(f\"bad {a}: {{{b}!r}}\")",
-    ))
+    return r.choice(
+        (
+            f"def {a}_{b}(self, {c}: {t}) -> {r.choice(_TYPES)}:",
+            f"    {a} = self.{b}.{c}_for({a}, {r.randint(0, 99)})",
+            f"    if {a}.{b} is None:",
+            f"        return {c}",
+            f"    # keep the {a} in sync with the {b} before reading the {c}",
+            "",
+            f"class {a.title()}{b.title()}:",
+            f'    """Track the {a} of a {b} and report it to the {c}."""',
+            f"from demo_app.{a} import {b.title()}",
+            f"    for {a} in self.{b}s:",
+            f"        total += {a}.{c} * {r.randint(2, 64)}",
+            f'        raise ValueError(f"bad {a}: {{{b}!r}}")',
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +304,10 @@ def _log_text() -> str:
     r, parts = random.Random(7), ["============ test session starts ============\n"]
     for i in range(2_400):
         verdict = "PASSED" if r.random() < 0.97 else "FAILED"
-        parts.append(f"tests/test_{r.choice(_IDENT)}.py::test_{r.choice(_IDENT)}_"
-                     f"{r.choice(_IDENT)} {verdict} [{i * 100 // 2_400:3d}%]\n")
+        parts.append(
+            f"tests/test_{r.choice(_IDENT)}.py::test_{r.choice(_IDENT)}_"
+            f"{r.choice(_IDENT)} {verdict} [{i * 100 // 2_400:3d}%]\n"
+        )
     return "".join(parts)
 
 
@@ -273,16 +323,21 @@ def _prefix_lines(text: str, n: int) -> str:
 def _tiny_png() -> str:
     """A small real PNG (32x20 gradient), base64."""
     w, h = 32, 20
-    raw = b"".join(b"\x00" + bytes(v for x in range(w) for v in (x * 8, y * 12, 160))
-                   for y in range(h))
+    raw = b"".join(
+        b"\x00" + bytes(v for x in range(w) for v in (x * 8, y * 12, 160)) for y in range(h)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw))
-           + chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
     return base64.b64encode(png).decode()
 
 
@@ -295,8 +350,10 @@ def memory_texts(cwd: str, root: str | Path | None = None) -> tuple[dict[str, st
     }
     if root is not None:
         startup[f"{root}/CLAUDE.md"] = "# My defaults\n\nAnswer briefly. Use British spelling.\n"
-    nested = {f"{cwd}/{_NESTED_DIR}/CLAUDE.md": "# UI package\n\nWidgets never read files; they "
-              "receive snapshots from the core. Colours come from the theme only.\n"}
+    nested = {
+        f"{cwd}/{_NESTED_DIR}/CLAUDE.md": "# UI package\n\nWidgets never read files; they "
+        "receive snapshots from the core. Colours come from the theme only.\n"
+    }
     return startup, nested
 
 
@@ -338,12 +395,23 @@ class SessionWriter:
     """
 
     def __init__(
-        self, *, seed: int = 0, session_id: str | None = None, model: str = DEFAULT_MODEL,
-        version: str = DEFAULT_VERSION, cwd: str = DEFAULT_CWD, git_branch: str = "main",
-        base_time: datetime = DEFAULT_BASE_TIME, system_tokens: int | None = None,
-        memory: dict[str, str] | None = None, nested_memory: dict[str, str] | None = None,
-        settings_model: str | None = None, auto_compact_at: int | None = None,
-        out: IO[bytes] | None = None, agent_id: str | None = None, _ctx: _Ctx | None = None,
+        self,
+        *,
+        seed: int = 0,
+        session_id: str | None = None,
+        model: str = DEFAULT_MODEL,
+        version: str = DEFAULT_VERSION,
+        cwd: str = DEFAULT_CWD,
+        git_branch: str = "main",
+        base_time: datetime = DEFAULT_BASE_TIME,
+        system_tokens: int | None = None,
+        memory: dict[str, str] | None = None,
+        nested_memory: dict[str, str] | None = None,
+        settings_model: str | None = None,
+        auto_compact_at: int | None = None,
+        out: IO[bytes] | None = None,
+        agent_id: str | None = None,
+        _ctx: _Ctx | None = None,
         _inline_into: SessionWriter | None = None,
     ) -> None:
         self.ctx = _ctx or _Ctx(seed, base_time)
@@ -420,14 +488,23 @@ class SessionWriter:
     def expected(self) -> Expected:
         """The figures a parser must find in this writer's transcript."""
         return Expected(
-            session_id=self.session_id, model=self.model, version=self.version,
-            context_window=self.context_window, used=self._used, post_tokens=self._post,
+            session_id=self.session_id,
+            model=self.model,
+            version=self.version,
+            context_window=self.context_window,
+            used=self._used,
+            post_tokens=self._post,
             output_tokens=self._prev_output if self._used is not None else None,
-            compactions=list(self._compactions), malformed_lines=self._malformed,
-            blank_lines=self._blank, truncated_tail=self._truncated,
-            subagents=dict(self._subagents), assistant_responses=len(self._series),
-            series=list(self._series), static_tokens=self.static_tokens,
-            system_tokens=self.system_tokens, memory_tokens=self.memory_tokens,
+            compactions=list(self._compactions),
+            malformed_lines=self._malformed,
+            blank_lines=self._blank,
+            truncated_tail=self._truncated,
+            subagents=dict(self._subagents),
+            assistant_responses=len(self._series),
+            series=list(self._series),
+            static_tokens=self.static_tokens,
+            system_tokens=self.system_tokens,
+            memory_tokens=self.memory_tokens,
         )
 
     @property
@@ -442,19 +519,29 @@ class SessionWriter:
         return self._prev_total + self._prev_output + self._pending
 
     # ------------------------------------------------------------------ line builders
-    def _node(self, type_: str, body: dict[str, Any], *, parent: Any = ..., uid: str | None = None,
-              tail: dict[str, Any] | None = None) -> str:
+    def _node(
+        self,
+        type_: str,
+        body: dict[str, Any],
+        *,
+        parent: Any = ...,
+        uid: str | None = None,
+        tail: dict[str, Any] | None = None,
+    ) -> str:
         """Write a conversation node (a line in the uuid/parentUuid chain)."""
         uid = uid or self.ctx.uuid()
-        obj: dict[str, Any] = {"parentUuid": self._last if parent is ... else parent,
-                               "isSidechain": self.sidechain}
+        obj: dict[str, Any] = {
+            "parentUuid": self._last if parent is ... else parent,
+            "isSidechain": self.sidechain,
+        }
         if self.agent_id:
             obj["agentId"] = self.agent_id
         obj["userType"] = "external"
         if self.v >= (2, 1):
             obj["entrypoint"] = "cli"
-        obj.update(cwd=self.cwd, sessionId=self.session_id, version=self.version,
-                   gitBranch=self.git_branch)
+        obj.update(
+            cwd=self.cwd, sessionId=self.session_id, version=self.version, gitBranch=self.git_branch
+        )
         if self.slug:
             obj["slug"] = self.slug
         if type_ == "user" and self._prompt_id and self.v >= (2, 1):
@@ -481,12 +568,26 @@ class SessionWriter:
             self.hook_success("SessionStart", "SessionStart:startup")
         uid = self.prompt(prompt, images=images)
         if self.v >= (2, 1) and not self.sidechain:
-            names = ["NotebookEdit", "WebFetch", "WebSearch", "mcp__github__get_issue",
-                     "mcp__github__list_pull_requests"]
-            self.attachment({"type": "deferred_tools_delta", "addedNames": names,
-                             "addedLines": names, "removedNames": []}, "\n".join(names))
-            listing = "".join(f"- {a}-{b}: Helps with the {a} {b} of the project.\n"
-                              for a, b in zip(_IDENT[:6], _IDENT[6:12], strict=True))
+            names = [
+                "NotebookEdit",
+                "WebFetch",
+                "WebSearch",
+                "mcp__github__get_issue",
+                "mcp__github__list_pull_requests",
+            ]
+            self.attachment(
+                {
+                    "type": "deferred_tools_delta",
+                    "addedNames": names,
+                    "addedLines": names,
+                    "removedNames": [],
+                },
+                "\n".join(names),
+            )
+            listing = "".join(
+                f"- {a}-{b}: Helps with the {a} {b} of the project.\n"
+                for a, b in zip(_IDENT[:6], _IDENT[6:12], strict=True)
+            )
             self.attachment({"type": "skill_listing", "content": listing, "skillCount": 6}, listing)
         return uid
 
@@ -500,13 +601,18 @@ class SessionWriter:
             self._prompt_id = self.ctx.uuid()
         if self.v >= (2, 0) and not self.sidechain:
             stamp = self.ctx.stamp()
-            self.meta("file-history-snapshot", messageId=uid, snapshot={
-                "messageId": uid, "trackedFileBackups": {}, "timestamp": stamp},
-                isSnapshotUpdate=False)
+            self.meta(
+                "file-history-snapshot",
+                messageId=uid,
+                snapshot={"messageId": uid, "trackedFileBackups": {}, "timestamp": stamp},
+                isSnapshotUpdate=False,
+            )
         content: Any = text
         if images:
-            img = {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                               "data": _tiny_png()}}
+            img = {
+                "type": "image",
+                "source": {"type": "base64", "media_type": "image/png", "data": _tiny_png()},
+            }
             content = [img] * images + [{"type": "text", "text": text}]
         self._pending += estimate_tokens(text) + images * IMAGE_TOKENS
         return self._node("user", {"message": {"role": "user", "content": content}}, uid=uid)
@@ -518,25 +624,50 @@ class SessionWriter:
 
     def hook_success(self, event: str, name: str) -> str:
         """A hook_success attachment (its empty content costs nothing)."""
-        return self.attachment({
-            "type": "hook_success", "hookName": name, "toolUseID": self.ctx.uuid(),
-            "hookEvent": event, "content": "", "stdout": "ok\n", "stderr": "", "exitCode": 0,
-            "command": "$HOME/.claude/hooks/log-event.sh",
-            "durationMs": self.ctx.rng.randint(20, 900)})
+        return self.attachment(
+            {
+                "type": "hook_success",
+                "hookName": name,
+                "toolUseID": self.ctx.uuid(),
+                "hookEvent": event,
+                "content": "",
+                "stdout": "ok\n",
+                "stderr": "",
+                "exitCode": 0,
+                "command": "$HOME/.claude/hooks/log-event.sh",
+                "durationMs": self.ctx.rng.randint(20, 900),
+            }
+        )
 
     def todo_reminder(self) -> str:
         """A todo_reminder attachment listing the current todos."""
-        todos = [{"content": f"Check the {w} handling", "status": "pending",
-                  "activeForm": f"Checking the {w} handling"} for w in _IDENT[:3]]
-        return self.attachment({"type": "todo_reminder", "content": todos, "itemCount": 3},
-                               _ENCODE(todos).decode())
+        todos = [
+            {
+                "content": f"Check the {w} handling",
+                "status": "pending",
+                "activeForm": f"Checking the {w} handling",
+            }
+            for w in _IDENT[:3]
+        ]
+        return self.attachment(
+            {"type": "todo_reminder", "content": todos, "itemCount": 3}, _ENCODE(todos).decode()
+        )
 
     def task_reminder(self) -> str:
         """A task_reminder attachment (newer task list tool)."""
-        tasks = [{"id": str(i), "subject": f"Review the {w} module", "status": "pending",
-                  "blocks": [], "blockedBy": []} for i, w in enumerate(_IDENT[3:5], 1)]
-        return self.attachment({"type": "task_reminder", "content": tasks, "itemCount": 2},
-                               _ENCODE(tasks).decode())
+        tasks = [
+            {
+                "id": str(i),
+                "subject": f"Review the {w} module",
+                "status": "pending",
+                "blocks": [],
+                "blockedBy": [],
+            }
+            for i, w in enumerate(_IDENT[3:5], 1)
+        ]
+        return self.attachment(
+            {"type": "task_reminder", "content": tasks, "itemCount": 2}, _ENCODE(tasks).decode()
+        )
 
     def system(self, subtype: str, **fields: Any) -> str:
         """A system node (not sent to the model)."""
@@ -546,14 +677,20 @@ class SessionWriter:
         """Close a turn with a turn_duration line (2.1.x)."""
         if self.v < (2, 1) or self.sidechain:
             return None
-        return self.system("turn_duration", durationMs=self.ctx.ms - self._turn_start_ms,
-                           messageCount=self._turn_nodes, isMeta=False)
+        return self.system(
+            "turn_duration",
+            durationMs=self.ctx.ms - self._turn_start_ms,
+            messageCount=self._turn_nodes,
+            isMeta=False,
+        )
 
     def local_command(self, command: str, output: str) -> str:
         """A local slash command and its output (not sent to the model)."""
-        content = (f"<command-name>{command}</command-name>\n<command-message>{command[1:]}"
-                   f"</command-message>\n<command-args></command-args>\n"
-                   f"<local-command-stdout>{output}</local-command-stdout>")
+        content = (
+            f"<command-name>{command}</command-name>\n<command-message>{command[1:]}"
+            f"</command-message>\n<command-args></command-args>\n"
+            f"<local-command-stdout>{output}</local-command-stdout>"
+        )
         return self.system("local_command", content=content, level="info", isMeta=False)
 
     def progress(self, kind: str, tool_use_id: str) -> str:
@@ -561,16 +698,31 @@ class SessionWriter:
         self.ctx.tick(50, 1_500)
         data: dict[str, Any] = {"type": kind}
         if kind == "bash_progress":
-            data.update(output="collecting ...\n", fullOutput="collecting ...\n",
-                        elapsedTimeSeconds=self.ctx.rng.randint(1, 9), totalLines=1)
+            data.update(
+                output="collecting ...\n",
+                fullOutput="collecting ...\n",
+                elapsedTimeSeconds=self.ctx.rng.randint(1, 9),
+                totalLines=1,
+            )
         else:
             data.update(hookEvent="PostToolUse", hookName="PostToolUse:Edit", command="ruff format")
-        return self._node("progress", {"data": data, "toolUseID": f"bash-progress-{tool_use_id}",
-                                       "parentToolUseID": tool_use_id})
+        return self._node(
+            "progress",
+            {
+                "data": data,
+                "toolUseID": f"bash-progress-{tool_use_id}",
+                "parentToolUseID": tool_use_id,
+            },
+        )
 
     # ------------------------------------------------------------------ responses
-    def respond(self, *, text: str | None = None, thinking: bool = False,
-                tools: Sequence[tuple[str, dict[str, Any]]] = ()) -> Response:
+    def respond(
+        self,
+        *,
+        text: str | None = None,
+        thinking: bool = False,
+        tools: Sequence[tuple[str, dict[str, Any]]] = (),
+    ) -> Response:
         """One API response, one line per content block (thinking, text, tool_use...)."""
         r = self.ctx.rng
         if self.auto_compact_at is not None and self.next_request_tokens() >= self.auto_compact_at:
@@ -607,31 +759,60 @@ class SessionWriter:
         for i, block in enumerate(blocks):
             self.ctx.tick(250, 2_500)
             final = i == len(blocks) - 1 or mode == 2
-            out = out_tokens if final else (
-                min(out_tokens, r.randint(1, 8)) if mode == 0
-                else max(1, out_tokens * (i + 1) // (len(blocks) + 1)))
-            usage = {"input_tokens": inp, "cache_creation_input_tokens": create,
-                     "cache_read_input_tokens": read,
-                     "cache_creation": {"ephemeral_5m_input_tokens": create if tier == "5m" else 0,
-                                        "ephemeral_1h_input_tokens": create if tier == "1h" else 0},
-                     "output_tokens": out, "service_tier": "standard"}
-            message = {"model": self.model, "id": msg_id, "type": "message", "role": "assistant",
-                       "content": [block], "stop_reason": stop if final else None,
-                       "stop_sequence": None, "usage": usage}
+            out = (
+                out_tokens
+                if final
+                else (
+                    min(out_tokens, r.randint(1, 8))
+                    if mode == 0
+                    else max(1, out_tokens * (i + 1) // (len(blocks) + 1))
+                )
+            )
+            usage = {
+                "input_tokens": inp,
+                "cache_creation_input_tokens": create,
+                "cache_read_input_tokens": read,
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": create if tier == "5m" else 0,
+                    "ephemeral_1h_input_tokens": create if tier == "1h" else 0,
+                },
+                "output_tokens": out,
+                "service_tier": "standard",
+            }
+            message = {
+                "model": self.model,
+                "id": msg_id,
+                "type": "message",
+                "role": "assistant",
+                "content": [block],
+                "stop_reason": stop if final else None,
+                "stop_sequence": None,
+                "usage": usage,
+            }
             uuids.append(self._node("assistant", {"message": message, "requestId": req_id}))
             self._last_usage = usage
         self._prev_total, self._prev_output, self._pending = total, out_tokens, 0
         self._fresh_after_compact = False
         self._used = total
         self._series.append(total)
-        return Response(msg_id, uuids, ids, uuids[len(uuids) - len(ids):], total, out_tokens,
-                        self._last_usage or {})
+        return Response(
+            msg_id,
+            uuids,
+            ids,
+            uuids[len(uuids) - len(ids) :],
+            total,
+            out_tokens,
+            self._last_usage or {},
+        )
 
     def tool_result(self, call: ToolCall, tool_use_id: str, source_uuid: str) -> str:
         """The user line carrying a tool_result (plus toolUseResult/sourceToolAssistantUUID)."""
         self.ctx.tick(30, 3_000 if call.name == "Bash" else 300)
-        block: dict[str, Any] = {"tool_use_id": tool_use_id, "type": "tool_result",
-                                 "content": call.result}
+        block: dict[str, Any] = {
+            "tool_use_id": tool_use_id,
+            "type": "tool_result",
+            "content": call.result,
+        }
         if call.is_error:
             block["is_error"] = True
         res = call.result
@@ -640,24 +821,30 @@ class SessionWriter:
         if call.persist:
             where = f"{self.session_id}/tool-results/{tool_use_id}.txt"
             self._extra[where] = seen.encode()
-            standin = (f"<persisted-output>\nOutput too large ({len(seen) // 1024} KB), saved to "
-                       f"{where}.\nPreview:\n{seen[:1_500]}\n</persisted-output>")
+            standin = (
+                f"<persisted-output>\nOutput too large ({len(seen) // 1024} KB), saved to "
+                f"{where}.\nPreview:\n{seen[:1_500]}\n</persisted-output>"
+            )
             seen = standin
         self._pending += estimate_tokens(seen)
-        uid = self._node("user", {"message": {"role": "user", "content": [block]}},
-                         tail={"toolUseResult": call.structured,
-                               "sourceToolAssistantUUID": source_uuid})
+        uid = self._node(
+            "user",
+            {"message": {"role": "user", "content": [block]}},
+            tail={"toolUseResult": call.structured, "sourceToolAssistantUUID": source_uuid},
+        )
         if standin is not None:
             rep: dict[str, Any] = {"type": "content-replacement", "sessionId": self.session_id}
             if self.agent_id:
                 rep["agentId"] = self.agent_id
-            rep["replacements"] = [{"kind": "tool-result", "toolUseId": tool_use_id,
-                                    "replacement": standin}]
+            rep["replacements"] = [
+                {"kind": "tool-result", "toolUseId": tool_use_id, "replacement": standin}
+            ]
             self._emit(rep)
         return uid
 
-    def use_tools(self, calls: Sequence[ToolCall], *, text: str | None = None,
-                  thinking: bool = False) -> Response:
+    def use_tools(
+        self, calls: Sequence[ToolCall], *, text: str | None = None, thinking: bool = False
+    ) -> Response:
         """A response calling ``calls`` (in parallel), then their progress and result lines."""
         resp = self.respond(text=text, thinking=thinking, tools=[(c.name, c.input) for c in calls])
         progress_era = (2, 1, 9) <= self.v <= (2, 1, 84) and not self.sidechain
@@ -670,28 +857,58 @@ class SessionWriter:
                 folder = mem_path.rsplit("/", 1)[0] + "/"
                 if path.startswith(folder) and mem_path not in self._injected:
                     self._injected.add(mem_path)
-                    self.attachment({"type": "nested_memory", "path": mem_path, "content": {
-                        "path": mem_path, "type": "Project", "content": text_}}, text_)
+                    self.attachment(
+                        {
+                            "type": "nested_memory",
+                            "path": mem_path,
+                            "content": {"path": mem_path, "type": "Project", "content": text_},
+                        },
+                        text_,
+                    )
         return resp
 
     def api_error(self, *, retries: int = 2, give_up: bool = False) -> None:
         """api_error system lines; with ``give_up`` a ``<synthetic>`` zero-usage error reply."""
         for attempt in range(1, retries + 1):
             self.ctx.tick(500, 8_000)
-            self.system("api_error", level="error", error={"status": 529, "error": {
-                "type": "overloaded_error", "message": "Overloaded"}},
-                retryInMs=500 * 2**attempt, retryAttempt=attempt, maxRetries=10)
+            self.system(
+                "api_error",
+                level="error",
+                error={
+                    "status": 529,
+                    "error": {"type": "overloaded_error", "message": "Overloaded"},
+                },
+                retryInMs=500 * 2**attempt,
+                retryAttempt=attempt,
+                maxRetries=10,
+            )
         if give_up:
-            zero = {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": 0, "service_tier": None,
-                    "cache_creation": {"ephemeral_1h_input_tokens": 0,
-                                       "ephemeral_5m_input_tokens": 0}}
-            message = {"id": self.ctx.uuid(), "model": "<synthetic>", "role": "assistant",
-                       "stop_reason": "stop_sequence", "stop_sequence": "", "type": "message",
-                       "usage": zero, "content": [{"type": "text", "text":
-                       "API Error: 529 overloaded. Please try again in a moment."}]}
-            self._node("assistant", {"message": message, "error": "overloaded",
-                                     "isApiErrorMessage": True})
+            zero = {
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "service_tier": None,
+                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+            }
+            message = {
+                "id": self.ctx.uuid(),
+                "model": "<synthetic>",
+                "role": "assistant",
+                "stop_reason": "stop_sequence",
+                "stop_sequence": "",
+                "type": "message",
+                "usage": zero,
+                "content": [
+                    {
+                        "type": "text",
+                        "text": "API Error: 529 overloaded. Please try again in a moment.",
+                    }
+                ],
+            }
+            self._node(
+                "assistant", {"message": message, "error": "overloaded", "isApiErrorMessage": True}
+            )
 
     # ------------------------------------------------------------------ compaction
     def compact(self, trigger: str = "auto", *, post_tokens: bool | None = None) -> str:
@@ -704,10 +921,12 @@ class SessionWriter:
         self.ctx.tick(20_000, 90_000)
         src = r.choice(_pool()[8:])
         body = _prefix_lines(src.text, r.randint(8_000, 22_000))
-        summary = (f"{SUMMARY_PREFIX}\n\nAnalysis:\nThe user is improving demo_app. Work so far "
-                   f"touched the {r.choice(_IDENT)} and {r.choice(_IDENT)} modules.\n\nSummary:\n"
-                   f"1. Primary request: {r.choice(_PROMPTS)}\n2. Key code:\n{body}\n"
-                   f"3. Pending: {r.choice(_PROMPTS)}\n")
+        summary = (
+            f"{SUMMARY_PREFIX}\n\nAnalysis:\nThe user is improving demo_app. Work so far "
+            f"touched the {r.choice(_IDENT)} and {r.choice(_IDENT)} modules.\n\nSummary:\n"
+            f"1. Primary request: {r.choice(_PROMPTS)}\n2. Key code:\n{body}\n"
+            f"3. Pending: {r.choice(_PROMPTS)}\n"
+        )
         stokens = estimate_tokens(summary)
         post = self.static_tokens + stokens
         with_post = post_tokens if post_tokens is not None else self.v >= (2, 1, 200)
@@ -716,12 +935,23 @@ class SessionWriter:
             cm["messagesSummarized"] = self._turn_nodes + r.randint(20, 200)
         if with_post:
             cm.update(postTokens=post, durationMs=r.randint(15_000, 60_000))
-        boundary = {"subtype": "compact_boundary", "content": "Conversation compacted",
-                    "isMeta": False, "level": "info", "logicalParentUuid": self._last,
-                    "compactMetadata": cm}
+        boundary = {
+            "subtype": "compact_boundary",
+            "content": "Conversation compacted",
+            "isMeta": False,
+            "level": "info",
+            "logicalParentUuid": self._last,
+            "compactMetadata": cm,
+        }
         uid = self._node("system", boundary, parent=None)
-        self._node("user", {"message": {"role": "user", "content": summary},
-                            "isVisibleInTranscriptOnly": True, "isCompactSummary": True})
+        self._node(
+            "user",
+            {
+                "message": {"role": "user", "content": summary},
+                "isVisibleInTranscriptOnly": True,
+                "isCompactSummary": True,
+            },
+        )
         self._compactions.append((trigger, pre, post if with_post else None))
         self._post = post if with_post else None
         self._prev_total, self._prev_output, self._pending = None, 0, stokens
@@ -742,8 +972,13 @@ class SessionWriter:
 
     def truncated_tail(self) -> None:
         """End the file with the first half of a user line and no newline."""
-        obj = {"parentUuid": self._last, "isSidechain": False, "type": "user", "message": {
-            "role": "user", "content": self.ctx.rng.choice(_PROMPTS)}, "uuid": self.ctx.uuid()}
+        obj = {
+            "parentUuid": self._last,
+            "isSidechain": False,
+            "type": "user",
+            "message": {"role": "user", "content": self.ctx.rng.choice(_PROMPTS)},
+            "uuid": self.ctx.uuid(),
+        }
         line = _ENCODE(obj)
         self._raw(line[: len(line) // 2])
         self._truncated = True
@@ -764,15 +999,32 @@ class SessionWriter:
             src = next(s for s in _pool() if s.rel.startswith(_NESTED_DIR + "/"))
         p = self._path(src)
         n = len(src.lines)
-        return ToolCall("Read", {"file_path": p}, src.numbered, {"type": "text", "file": {
-            "filePath": p, "content": src.text, "numLines": n, "startLine": 1, "totalLines": n}})
+        return ToolCall(
+            "Read",
+            {"file_path": p},
+            src.numbered,
+            {
+                "type": "text",
+                "file": {
+                    "filePath": p,
+                    "content": src.text,
+                    "numLines": n,
+                    "startLine": 1,
+                    "totalLines": n,
+                },
+            },
+        )
 
     def tool_bash(self, size: int = 1_500, *, persist: bool = False) -> ToolCall:
         """Run the tests; stdout of about ``size`` characters."""
         out = _prefix_lines(_log_text(), size)
-        return ToolCall("Bash", {"command": "pytest -v", "description": "Run the test suite"}, out,
-                        {"stdout": out, "stderr": "", "interrupted": False, "isImage": False},
-                        persist=persist)
+        return ToolCall(
+            "Bash",
+            {"command": "pytest -v", "description": "Run the test suite"},
+            out,
+            {"stdout": out, "stderr": "", "interrupted": False, "isImage": False},
+            persist=persist,
+        )
 
     def tool_grep(self) -> ToolCall:
         """Search the code (content mode)."""
@@ -782,16 +1034,33 @@ class SessionWriter:
             k = r.randrange(len(src.lines))
             hits.append(f"{self._path(src)}:{k + 1}:{src.lines[k]}")
         text = "\n".join(hits)
-        return ToolCall("Grep", {"pattern": word, "path": self.cwd, "output_mode": "content",
-                                 "-n": True}, text, {"mode": "content", "numFiles": 4,
-                        "filenames": [], "content": text, "numLines": len(hits)})
+        return ToolCall(
+            "Grep",
+            {"pattern": word, "path": self.cwd, "output_mode": "content", "-n": True},
+            text,
+            {
+                "mode": "content",
+                "numFiles": 4,
+                "filenames": [],
+                "content": text,
+                "numLines": len(hits),
+            },
+        )
 
     def tool_glob(self) -> ToolCall:
         """List Python files."""
         names = [self._path(s) for s in _pool()[:8]]
-        return ToolCall("Glob", {"pattern": "**/*.py"}, "\n".join(names), {
-            "filenames": names, "durationMs": self.ctx.rng.randint(5, 90),
-            "numFiles": len(names), "truncated": False})
+        return ToolCall(
+            "Glob",
+            {"pattern": "**/*.py"},
+            "\n".join(names),
+            {
+                "filenames": names,
+                "durationMs": self.ctx.rng.randint(5, 90),
+                "numFiles": len(names),
+                "truncated": False,
+            },
+        )
 
     def tool_edit(self) -> ToolCall:
         """Replace one line of a pool file."""
@@ -801,40 +1070,74 @@ class SessionWriter:
         new = old + "  # adjusted"
         around = range(max(0, k - 3), min(len(src.lines), k + 4))
         snippet = "".join(f"{i + 1:>6}\t{src.lines[i]}\n" for i in around)
-        hunk = {"oldStart": k + 1, "oldLines": 1, "newStart": k + 1, "newLines": 1,
-                "lines": [f"-{old}", f"+{new}"]}
-        return ToolCall("Edit", {"file_path": p, "old_string": old, "new_string": new},
-                        f"Updated {p} (1 replacement). Snippet after the edit:\n{snippet}",
-                        {"filePath": p, "oldString": old, "newString": new,
-                         "originalFile": src.text, "structuredPatch": [hunk],
-                         "userModified": False, "replaceAll": False})
+        hunk = {
+            "oldStart": k + 1,
+            "oldLines": 1,
+            "newStart": k + 1,
+            "newLines": 1,
+            "lines": [f"-{old}", f"+{new}"],
+        }
+        return ToolCall(
+            "Edit",
+            {"file_path": p, "old_string": old, "new_string": new},
+            f"Updated {p} (1 replacement). Snippet after the edit:\n{snippet}",
+            {
+                "filePath": p,
+                "oldString": old,
+                "newString": new,
+                "originalFile": src.text,
+                "structuredPatch": [hunk],
+                "userModified": False,
+                "replaceAll": False,
+            },
+        )
 
     def tool_write(self) -> ToolCall:
         """Create a new small file."""
         src = _pool()[self.ctx.rng.randrange(3)]
         p = f"{self.cwd}/scripts/gen_{self.ctx.hex(4)}.py"
-        return ToolCall("Write", {"file_path": p, "content": src.text}, f"Created {p}.",
-                        {"type": "create", "filePath": p, "content": src.text,
-                         "structuredPatch": []})
+        return ToolCall(
+            "Write",
+            {"file_path": p, "content": src.text},
+            f"Created {p}.",
+            {"type": "create", "filePath": p, "content": src.text, "structuredPatch": []},
+        )
 
     def tool_todo(self) -> ToolCall:
         """Update the todo list."""
         states = ("completed", "in_progress", "pending")
-        todos = [{"content": f"Fix the {w} handling", "status": s,
-                  "activeForm": f"Fixing the {w} handling"}
-                 for w, s in zip(_IDENT[:3], states, strict=True)]
-        return ToolCall("TodoWrite", {"todos": todos}, "Todo list updated.",
-                        {"oldTodos": [], "newTodos": todos})
+        todos = [
+            {
+                "content": f"Fix the {w} handling",
+                "status": s,
+                "activeForm": f"Fixing the {w} handling",
+            }
+            for w, s in zip(_IDENT[:3], states, strict=True)
+        ]
+        return ToolCall(
+            "TodoWrite", {"todos": todos}, "Todo list updated.", {"oldTodos": [], "newTodos": todos}
+        )
 
     def tool_mcp_issue(self) -> ToolCall:
         """An MCP tool call: mcp__github__get_issue."""
         n = self.ctx.rng.randint(10, 400)
-        issue = _ENCODE({"number": n, "title": "Gauge flickers on resize", "state": "open",
-                         "body": "When the window is resized quickly the gauge redraws twice.",
-                         "labels": ["bug", "ui"], "comments": 3}).decode()
+        issue = _ENCODE(
+            {
+                "number": n,
+                "title": "Gauge flickers on resize",
+                "state": "open",
+                "body": "When the window is resized quickly the gauge redraws twice.",
+                "labels": ["bug", "ui"],
+                "comments": 3,
+            }
+        ).decode()
         res = [{"type": "text", "text": issue}]
-        return ToolCall("mcp__github__get_issue", {"owner": "acme", "repo": "demo_app",
-                                                   "issue_number": n}, res, res)
+        return ToolCall(
+            "mcp__github__get_issue",
+            {"owner": "acme", "repo": "demo_app", "issue_number": n},
+            res,
+            res,
+        )
 
     def random_call(self, size: int) -> ToolCall:
         """A tool call picked by weight; Read/Bash results are about ``size`` characters."""
@@ -860,33 +1163,52 @@ class SessionWriter:
             calls = [self.random_call(max(300, budget_chars // steps))]
             if r.random() < 0.2:
                 calls.append(r.choice((self.tool_grep, self.tool_glob, self.tool_todo))())
-            self.use_tools(calls, thinking=r.random() < 0.6,
-                           text=r.choice(_SAYINGS) if r.random() < 0.7 else None)
+            self.use_tools(
+                calls,
+                thinking=r.random() < 0.6,
+                text=r.choice(_SAYINGS) if r.random() < 0.7 else None,
+            )
         self.respond(text=r.choice(_REPORTS), thinking=r.random() < 0.3)
         self.end_turn()
 
     # ------------------------------------------------------------------ subagents
-    def subagent(self, layout: str, *, steps: int = 3,
-                 description: str = "Survey the parser") -> str:
+    def subagent(
+        self, layout: str, *, steps: int = 3, description: str = "Survey the parser"
+    ) -> str:
         """Run a Task/Agent subagent in ``layout`` "inline", "flat" or "nested"; return agentId."""
         r = self.ctx.rng
         if layout not in ("inline", "flat", "nested"):
             raise ValueError(f"unknown subagent layout {layout!r}")
         agent_id = "a" + self.ctx.hex(16) if layout == "nested" else self.ctx.hex(8)
-        task = (f"{description}: read the {r.choice(_IDENT)} and {r.choice(_IDENT)} modules and "
-                "report how data flows between them. Do not edit anything.")
+        task = (
+            f"{description}: read the {r.choice(_IDENT)} and {r.choice(_IDENT)} modules and "
+            "report how data flows between them. Do not edit anything."
+        )
         name = "Agent" if self.v >= (2, 1, 100) else "Task"
         args = {"description": description, "prompt": task, "subagent_type": "general-purpose"}
-        resp = self.respond(thinking=True, text="I'll delegate the survey to a subagent.",
-                            tools=[(name, args)])
-        child = SessionWriter(session_id=self.session_id, model=self.model, version=self.version,
-                              cwd=self.cwd, git_branch=self.git_branch, _ctx=self.ctx,
-                              system_tokens=r.randint(6_000, 12_000), agent_id=agent_id,
-                              _inline_into=self if layout == "inline" else None)
+        resp = self.respond(
+            thinking=True, text="I'll delegate the survey to a subagent.", tools=[(name, args)]
+        )
+        child = SessionWriter(
+            session_id=self.session_id,
+            model=self.model,
+            version=self.version,
+            cwd=self.cwd,
+            git_branch=self.git_branch,
+            _ctx=self.ctx,
+            system_tokens=r.randint(6_000, 12_000),
+            agent_id=agent_id,
+            _inline_into=self if layout == "inline" else None,
+        )
         child.prompt(task)
         for _ in range(steps):
-            child.use_tools([r.choice((child.tool_read, child.tool_bash))(r.randint(2_000, 20_000)),
-                             child.tool_grep()], thinking=r.random() < 0.5)
+            child.use_tools(
+                [
+                    r.choice((child.tool_read, child.tool_bash))(r.randint(2_000, 20_000)),
+                    child.tool_grep(),
+                ],
+                thinking=r.random() < 0.5,
+            )
         report = r.choice(_REPORTS)
         last = child.respond(text=report)
         if layout == "flat":
@@ -896,13 +1218,20 @@ class SessionWriter:
             rel = f"{self.session_id}/subagents/agent-{agent_id}.jsonl"
             self._children.append((rel, child, meta))
         self._subagents[agent_id] = last.total
-        text = [{"type": "text", "text": report},
-                {"type": "text", "text": f"agentId: {agent_id} (use it to resume this agent)"}]
-        structured = {"status": "completed", "prompt": task, "agentId": agent_id,
-                      "content": text[:1], "totalDurationMs": child.ctx.ms - self._turn_start_ms,
-                      "totalTokens": last.total + last.output_tokens,
-                      "totalToolUseCount": steps * 2,
-                      "usage": last.usage}
+        text = [
+            {"type": "text", "text": report},
+            {"type": "text", "text": f"agentId: {agent_id} (use it to resume this agent)"},
+        ]
+        structured = {
+            "status": "completed",
+            "prompt": task,
+            "agentId": agent_id,
+            "content": text[:1],
+            "totalDurationMs": child.ctx.ms - self._turn_start_ms,
+            "totalTokens": last.total + last.output_tokens,
+            "totalToolUseCount": steps * 2,
+            "usage": last.usage,
+        }
         call = ToolCall(name, args, text, structured)
         self.tool_result(call, resp.tool_use_ids[0], resp.tool_uuids[0])
         return agent_id
@@ -916,8 +1245,13 @@ def _basic(w: SessionWriter, turns: int = 6) -> None:
     w.use_tools([w.tool_glob()], thinking=True, text=r.choice(_SAYINGS))
     w.use_tools([w.tool_read(9_000, in_nested=True), w.tool_grep()], thinking=True)
     w.use_tools([w.tool_todo()])
-    w.meta("queue-operation", operation="enqueue", timestamp=w.ctx.stamp(), sessionId=w.session_id,
-           content="also run the linter")
+    w.meta(
+        "queue-operation",
+        operation="enqueue",
+        timestamp=w.ctx.stamp(),
+        sessionId=w.session_id,
+        content="also run the linter",
+    )
     w.use_tools([w.tool_edit()], text=r.choice(_SAYINGS))
     w.meta("queue-operation", operation="dequeue", timestamp=w.ctx.stamp(), sessionId=w.session_id)
     w.use_tools([w.tool_bash(40_000, persist=True)], thinking=True)
@@ -933,8 +1267,12 @@ def _basic(w: SessionWriter, turns: int = 6) -> None:
     w.end_turn()
     w.local_command("/model", "Kept model as Sonnet 4.5")
     w.meta("custom-title", customTitle="gauge-flicker", sessionId=w.session_id)
-    w.meta("quantum-state", superposition=["compacted", "not-compacted"], observedAt=w.ctx.stamp(),
-           sessionId=w.session_id)
+    w.meta(
+        "quantum-state",
+        superposition=["compacted", "not-compacted"],
+        observedAt=w.ctx.stamp(),
+        sessionId=w.session_id,
+    )
     w.prompt(r.choice(_PROMPTS))
     w.api_error(retries=1, give_up=True)
     w.task_reminder()
@@ -981,10 +1319,18 @@ def _live_turns(w: SessionWriter, turns: int, compact_at: int, layout: str) -> I
         yield
 
 
-def scenario(name: str, *, seed: int = 0, base_time: datetime = DEFAULT_BASE_TIME,
-             cwd: str = DEFAULT_CWD, out: IO[bytes] | None = None,
-             memory: dict[str, str] | None = None, nested_memory: dict[str, str] | None = None,
-             session_id: str | None = None, **options: Any) -> SessionWriter:
+def scenario(
+    name: str,
+    *,
+    seed: int = 0,
+    base_time: datetime = DEFAULT_BASE_TIME,
+    cwd: str = DEFAULT_CWD,
+    out: IO[bytes] | None = None,
+    memory: dict[str, str] | None = None,
+    nested_memory: dict[str, str] | None = None,
+    session_id: str | None = None,
+    **options: Any,
+) -> SessionWriter:
     """Run preset ``name`` (one of :data:`SCENARIOS`) and return the finished writer.
 
     Options: ``big``: ``target_bytes`` (default 100 MB; pass ``out`` to stream to a file);
@@ -994,8 +1340,16 @@ def scenario(name: str, *, seed: int = 0, base_time: datetime = DEFAULT_BASE_TIM
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
     if name == "demo":
-        live = LiveSession(seed=seed, base_time=base_time, cwd=cwd, memory=memory,
-                           nested_memory=nested_memory, session_id=session_id, out=out, **options)
+        live = LiveSession(
+            seed=seed,
+            base_time=base_time,
+            cwd=cwd,
+            memory=memory,
+            nested_memory=nested_memory,
+            session_id=session_id,
+            out=out,
+            **options,
+        )
         kept = [line for batch in live.batches() for line in batch]
         live.writer._buf = kept  # hand back everything, as the other presets do
         return live.writer
@@ -1012,8 +1366,16 @@ def scenario(name: str, *, seed: int = 0, base_time: datetime = DEFAULT_BASE_TIM
     kw.update({k: options.pop(k) for k in ("model", "version") if k in options})
     if nested_memory is None:
         nested_memory = memory_texts(cwd)[1]
-    w = SessionWriter(seed=seed, base_time=base_time, cwd=cwd, out=out, memory=memory,
-                      nested_memory=nested_memory, session_id=session_id, **kw)
+    w = SessionWriter(
+        seed=seed,
+        base_time=base_time,
+        cwd=cwd,
+        out=out,
+        memory=memory,
+        nested_memory=nested_memory,
+        session_id=session_id,
+        **kw,
+    )
     r = w.ctx.rng
     if name == "basic":
         _basic(w)
@@ -1075,14 +1437,23 @@ class LiveSession:
     with ``out`` the lines go straight to that file and :meth:`step` returns [].
     """
 
-    def __init__(self, *, seed: int = 0, turns: int = 70, compact_at: int = 190_000,
-                 subagent_layout: str = "nested", model: str = DEFAULT_MODEL,
-                 version: str = DEFAULT_VERSION, **writer_options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        turns: int = 70,
+        compact_at: int = 190_000,
+        subagent_layout: str = "nested",
+        model: str = DEFAULT_MODEL,
+        version: str = DEFAULT_VERSION,
+        **writer_options: Any,
+    ) -> None:
         if writer_options.get("nested_memory") is None:
             cwd = writer_options.get("cwd", DEFAULT_CWD)
             writer_options["nested_memory"] = memory_texts(cwd)[1]
-        self.writer = SessionWriter(seed=seed, model=model, version=version,
-                                    auto_compact_at=compact_at, **writer_options)
+        self.writer = SessionWriter(
+            seed=seed, model=model, version=version, auto_compact_at=compact_at, **writer_options
+        )
         self.turns, self.turn = turns, 0
         self._plan = _live_turns(self.writer, turns, compact_at, subagent_layout)
 
@@ -1128,8 +1499,9 @@ def split_line(line: bytes, at: int | None = None) -> tuple[bytes, bytes]:
     return line[:k], line[k:]
 
 
-def write_partial_then_finish(path: Path, line: bytes, *, at: int | None = None,
-                              between: Any = None) -> None:
+def write_partial_then_finish(
+    path: Path, line: bytes, *, at: int | None = None, between: Any = None
+) -> None:
     """Append the first part of ``line``, call ``between()`` (if given), then the rest."""
     head, rest = split_line(line, at)
     with path.open("ab") as fh:
@@ -1160,10 +1532,18 @@ def _stamp_mtime(path: Path, w: SessionWriter) -> None:
     os.utime(path, (t, t))
 
 
-def build_claude_home(root: Path, *, seed: int = 0, name: str = "basic", cwd: str | None = None,
-                      memory: bool = True, settings_model: str | None = None,
-                      extra_sessions: int = 0, base_time: datetime = DEFAULT_BASE_TIME,
-                      **options: Any) -> ClaudeHome:
+def build_claude_home(
+    root: Path,
+    *,
+    seed: int = 0,
+    name: str = "basic",
+    cwd: str | None = None,
+    memory: bool = True,
+    settings_model: str | None = None,
+    extra_sessions: int = 0,
+    base_time: datetime = DEFAULT_BASE_TIME,
+    **options: Any,
+) -> ClaudeHome:
     """Write a fake Claude config root: ``root/projects/<encoded cwd>/<sessionId>.jsonl``.
 
     ``cwd`` defaults to ``root.parent / "work" / "demo_app"`` (created). With ``memory`` the
@@ -1186,8 +1566,13 @@ def build_claude_home(root: Path, *, seed: int = 0, name: str = "basic", cwd: st
         Path(cwd).mkdir(parents=True, exist_ok=True)
     others = []
     for i in range(extra_sessions):
-        old = scenario("basic", seed=seed + 1_000 + i, cwd=cwd, memory=startup if memory else None,
-                       base_time=base_time - timedelta(days=i + 1))
+        old = scenario(
+            "basic",
+            seed=seed + 1_000 + i,
+            cwd=cwd,
+            memory=startup if memory else None,
+            base_time=base_time - timedelta(days=i + 1),
+        )
         path = project / f"{old.session_id}.jsonl"
         path.write_bytes(old.content())
         _stamp_mtime(path, old)
@@ -1196,8 +1581,17 @@ def build_claude_home(root: Path, *, seed: int = 0, name: str = "basic", cwd: st
     sid = sid or str(uuid.UUID(int=random.Random(seed).getrandbits(128), version=4))
     transcript = project / f"{sid}.jsonl"
     with transcript.open("wb") as fh:
-        w = scenario(name, seed=seed, cwd=cwd, base_time=base_time, out=fh, session_id=sid,
-                     memory=startup if memory else None, nested_memory=nested, **options)
+        w = scenario(
+            name,
+            seed=seed,
+            cwd=cwd,
+            base_time=base_time,
+            out=fh,
+            session_id=sid,
+            memory=startup if memory else None,
+            nested_memory=nested,
+            **options,
+        )
     _stamp_mtime(transcript, w)
     agents = {}
     for rel, data in w.files().items():
@@ -1210,5 +1604,6 @@ def build_claude_home(root: Path, *, seed: int = 0, name: str = "basic", cwd: st
     if model := settings_model or w.settings_model:
         settings = root / "settings.json"
         settings.write_bytes(_ENCODE({"model": model}) + b"\n")
-    return ClaudeHome(root, cwd, project, transcript, w.expected(), agents, others, settings,
-                      written)
+    return ClaudeHome(
+        root, cwd, project, transcript, w.expected(), agents, others, settings, written
+    )

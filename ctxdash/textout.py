@@ -91,9 +91,12 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     who = "subagent " if b.is_subagent else ""
     out = [
         p(f"ctxdash · {who}{b.session_id}", "bold"),
-        p(f"{b.model or 'unknown model'} · {b.project or '?'}"
-          + (f" · {b.git_branch}" if b.git_branch else "")
-          + (f" · {b.title}" if b.title else ""), "dim"),
+        p(
+            f"{b.model or 'unknown model'} · {b.project or '?'}"
+            + (f" · {b.git_branch}" if b.git_branch else "")
+            + (f" · {b.title}" if b.title else ""),
+            "dim",
+        ),
         p(head, lvl),
         p(bar(b.used / b.window, min(60, width - 2), marks), lvl),
         f"to warn {compact(max(0, b.thresholds.warn - b.used))} · "
@@ -116,11 +119,12 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
             + p(bar(share, 12), cat.group)
         )
     if len(rows) > len(shown):
-        rest = sum(c.tokens for c in rows[len(shown):])
-        out.append(f"  {'(' + str(len(rows) - len(shown)) + ' more)':<{name_w}}  {compact(rest):>7}")
+        rest = sum(c.tokens for c in rows[len(shown) :])
+        out.append(
+            f"  {'(' + str(len(rows) - len(shown)) + ' more)':<{name_w}}  {compact(rest):>7}"
+        )
     out.append(
-        f"  {'Free':<{name_w}}  {compact(b.free):>7}   "
-        f"auto-compact reserve {compact(b.reserve)}"
+        f"  {'Free':<{name_w}}  {compact(b.free):>7}   auto-compact reserve {compact(b.reserve)}"
     )
     plan = " · ".join(
         f"{r.bucket} {compact(r.actual)}/{compact(r.planned)}" + ("!" if r.over else "")
@@ -152,7 +156,8 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
         loaded = [m for m in b.memory_files if m.loaded]
         warn = [m for m in b.memory_files if m.warnings]
         out.append(
-            "\n" + p("Memory ", "bold")
+            "\n"
+            + p("Memory ", "bold")
             + f"{len(loaded)} loaded, {compact(sum(m.tokens for m in loaded))} tokens"
             + (f", {len(warn)} with warnings" if warn else "")
         )
@@ -161,8 +166,7 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     if b.compactions:
         last = b.compactions[-1]
         out.append(
-            p("Compactions ", "bold")
-            + f"{len(b.compactions)}; last {last.trigger or '?'} "
+            p("Compactions ", "bold") + f"{len(b.compactions)}; last {last.trigger or '?'} "
             f"{compact(last.pre_tokens)} → {compact(last.post_tokens)}"
         )
     if b.subagents:
@@ -179,7 +183,12 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
 def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
     """The table of ``ctxdash sessions``."""
     p = Painter(colour)
-    out = [p(f"{'modified':<20} {'session':<10} {'used':>7} {'window':>6} {'level':<8} project", "bold")]
+    out = [
+        p(
+            f"{'modified':<20} {'session':<10} {'used':>7} {'window':>6} {'level':<8} project",
+            "bold",
+        )
+    ]
     for r in rows:
         lvl = LEVEL_WORD.get(r.level, r.level)
         used = compact(r.used) + ("≈" if r.used_source != "usage" and r.used is not None else "")

@@ -13,16 +13,34 @@ from ctxdash import synth
 from ctxdash.cli import main
 
 KEYS = {
-    "session_id", "transcript", "cwd", "model", "used", "used_source", "window",
-    "autocompact_at", "level", "thresholds", "categories", "free", "reserve", "compactions",
-    "subagents", "memory_files", "top_items", "growth", "calibration", "malformed_lines",
+    "session_id",
+    "transcript",
+    "cwd",
+    "model",
+    "used",
+    "used_source",
+    "window",
+    "autocompact_at",
+    "level",
+    "thresholds",
+    "categories",
+    "free",
+    "reserve",
+    "compactions",
+    "subagents",
+    "memory_files",
+    "top_items",
+    "growth",
+    "calibration",
+    "malformed_lines",
 }
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> synth.ClaudeHome:
-    h = synth.build_claude_home(tmp_path / "claude", seed=5, name="subagents_nested",
-                                extra_sessions=2)
+    h = synth.build_claude_home(
+        tmp_path / "claude", seed=5, name="subagents_nested", extra_sessions=2
+    )
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(h.root))
     monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
     return h
@@ -35,7 +53,8 @@ def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
 
 def test_status_json_interface(home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]) -> None:
     data = _json(capsys, "status", "--json", str(home.transcript))
-    assert isinstance(data, dict) and KEYS <= data.keys()
+    assert isinstance(data, dict)
+    assert data.keys() >= KEYS
     assert data["used"] == home.expected.used
     assert sum(c["tokens"] for c in data["categories"]) == data["used"]
     assert data["level"] in ("ok", "warn", "critical")
@@ -59,7 +78,8 @@ def test_window_flag(home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str])
 
 def test_sessions_newest_first(home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _json(capsys, "sessions", "--json")
-    assert isinstance(rows, list) and len(rows) == 3
+    assert isinstance(rows, list)
+    assert len(rows) == 3
     assert rows[0]["session_id"] == home.transcript.stem
     assert rows[0]["used"] == home.expected.used
     assert [r["modified"] for r in rows] == sorted((r["modified"] for r in rows), reverse=True)
@@ -72,7 +92,8 @@ def test_human_output_without_colour(
     assert main(["status", str(home.transcript), "--color", "auto"]) == 0
     out = capsys.readouterr().out
     assert "\x1b[" not in out
-    assert "/ 200K" in out and "Breakdown" in out
+    assert "/ 200K" in out
+    assert "Breakdown" in out
     assert main(["status", str(home.transcript), "--color", "always"]) == 0
     assert "\x1b[" in capsys.readouterr().out
 
@@ -89,11 +110,14 @@ def test_unknown_session(
 ) -> None:
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert message in err
+    assert err.count("\n") == 1
 
 
 def test_bad_config_names_key(
-    home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    home: synth.ClaudeHome,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cfg = tmp_path / "bad.toml"
@@ -135,7 +159,9 @@ def test_empty_and_directory_inputs(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_demo_works_without_claude_code(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "ctxdash", "status", "--demo", "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["used"] > 0
@@ -144,7 +170,10 @@ def test_demo_works_without_claude_code(tmp_path: Path) -> None:
 def test_errors_never_print_a_traceback(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "ctxdash", "status", str(tmp_path / "gone.jsonl")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 1
-    assert "Traceback" not in out.stderr and out.stderr.startswith("ctxdash: ")
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("ctxdash: ")

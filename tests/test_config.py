@@ -34,5 +34,6 @@ def test_good_config(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text('window = 1000000\n[thresholds]\nwarn = 0.7\n[models]\n"claude-x" = 500000\n')
     cfg = load_config(path)
-    assert cfg.window == 1_000_000 and cfg.thresholds.warn == 0.7
+    assert cfg.window == 1_000_000
+    assert cfg.thresholds.warn == 0.7
     assert cfg.models == {"claude-x": 500_000}

@@ -54,7 +54,8 @@ def test_categories_sum_to_used(name: str, model: str, used: int | None, pre: li
     assert sum(c.tokens for c in budget.categories) == budget.used
     assert all(c.tokens >= 0 for c in budget.categories)
     if used is not None:
-        assert budget.used == used and budget.used_source == "usage"
+        assert budget.used == used
+        assert budget.used_source == "usage"
     else:
         assert budget.used_source in ("estimate", "post_tokens")
         assert 0 < budget.used < pre[-1]
@@ -69,7 +70,8 @@ def test_subagent_files_are_separate_windows() -> None:
     assert all(s.used > 0 and s.peak >= s.used for s in nested)
     flat_main = next(CORPUS.rglob("cb2e607c-c758-415a-8b45-c49e4631906a.jsonl"))
     flat = session_budget(flat_main, config=Config(), counter=HeuristicCounter()).subagents
-    assert {s.layout for s in flat} == {"flat"} and len(flat) == 3
+    assert {s.layout for s in flat} == {"flat"}
+    assert len(flat) == 3
 
 
 def test_status_of_a_subagent_file_reports_its_own_window() -> None:

@@ -59,7 +59,8 @@ def test_budget_adds_up(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPat
     elif exp.post_tokens is not None:
         assert (b.used, b.used_source) == (exp.post_tokens, "post_tokens")
     else:
-        assert b.used_source == "estimate" and b.used > 0
+        assert b.used_source == "estimate"
+        assert b.used > 0
     if name.startswith("subagents_"):
         assert {s.agent_id: s.used for s in b.subagents} == exp.subagents
         assert {s.layout for s in b.subagents} == {name.removeprefix("subagents_")}
@@ -74,14 +75,17 @@ def test_memory_rows_and_static(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         p for p in home.memory_files if "ui" not in p.parts
     }
     loaded = [m for m in b.memory_files if m.loaded]
-    assert loaded and all(m.tier in (1, 2) for m in loaded)
+    assert loaded
+    assert all(m.tier in (1, 2) for m in loaded)
     system = next(c for c in b.categories if c.name == "system")
     static = system.tokens + sum(c.tokens for c in memory if "/ui/" not in c.name)
     # The static part measured from the first request is close to what was generated.
     assert abs(static - home.expected.static_tokens) < 0.1 * home.expected.static_tokens
 
 
-def test_tool_results_by_tool_and_top_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tool_results_by_tool_and_top_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = _home(tmp_path, "basic")
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
     b = session_budget(home.transcript, config=Config(), counter=COUNTER)
@@ -98,10 +102,12 @@ def test_growth_and_forecast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
     b = session_budget(home.transcript, config=Config(), counter=COUNTER)
     assert [p[1] for p in b.growth.series] == home.expected.series
-    assert b.growth.per_turn and b.growth.per_turn > 0
+    assert b.growth.per_turn
+    assert b.growth.per_turn > 0
     warn = next(f for f in b.growth.forecast if f.target == "warn")
     if b.used < b.thresholds.warn:
-        assert warn.turns and warn.turns >= 1
+        assert warn.turns
+        assert warn.turns >= 1
         assert warn.tokens_left == b.thresholds.warn - b.used
 
 
@@ -164,7 +170,9 @@ def test_cache_resumes_where_it_stopped(tmp_path: Path) -> None:
     tracker.poll()
     cold = load_state(path, counter=COUNTER, use_cache=False)
     assert tracker.state.used == cold.used == home.expected.used
-    assert [(i.cat, i.tokens) for i in tracker.state.items] == [(i.cat, i.tokens) for i in cold.items]
+    assert [(i.cat, i.tokens) for i in tracker.state.items] == [
+        (i.cat, i.tokens) for i in cold.items
+    ]
 
 
 def test_rewritten_file_is_read_again(tmp_path: Path) -> None:
@@ -184,26 +192,31 @@ def test_rewritten_file_is_read_again(tmp_path: Path) -> None:
     assert again.state.counters.resets == 1
 
 
-def test_subagent_transcript_is_its_own_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subagent_transcript_is_its_own_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = _home(tmp_path, "subagents_nested")
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
     for agent_id, path in home.subagent_files.items():
         b = session_budget(path, config=Config(), counter=COUNTER)
-        assert b.is_subagent and b.used == home.expected.subagents[agent_id]
+        assert b.is_subagent
+        assert b.used == home.expected.subagents[agent_id]
         assert sum(c.tokens for c in b.categories) == b.used
 
 
 def test_big_line_and_odd_input(tmp_path: Path) -> None:
     path = tmp_path / "odd.jsonl"
     huge = b'{"type":"user","message":{"role":"user","content":"' + b"y" * 50_000_000 + b'"}}'
-    path.write_bytes(b"\xff\xfe\n[]\n42\n\n" + huge + b"\n{\"type\":\"mystery\"}\n")
+    path.write_bytes(b"\xff\xfe\n[]\n42\n\n" + huge + b'\n{"type":"mystery"}\n')
     state = load_state(path, counter=COUNTER, use_cache=False)
     assert state.counters.malformed == 3
     assert state.counters.unknown_types == {"mystery": 1}
     assert state.used is None
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000), cuts=st.lists(st.floats(0, 1), min_size=1, max_size=6))
 def test_random_cuts_give_the_same_result(tmp_path: Path, seed: int, cuts: list[float]) -> None:
     w = synth.scenario("compaction", seed=seed % 5)
@@ -225,7 +238,9 @@ def test_random_cuts_give_the_same_result(tmp_path: Path, seed: int, cuts: list[
     assert tracker.state.counters.malformed == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 10_000), flips=st.integers(1, 20))
 def test_corruption_never_raises(tmp_path: Path, seed: int, flips: int) -> None:
     data = bytearray(synth.scenario("basic", seed=seed % 3).content())

@@ -178,7 +178,8 @@ def test_auto_memory_truncated_at_25_kb(tree: Tree) -> None:
     tree.write(tree.auto_memory(), line * 100)
     (auto,) = tree.discover()
     assert auto.tokens == 100 * (25_000 // len(line))
-    assert auto.warnings and auto.warnings[0].startswith("truncated")
+    assert auto.warnings
+    assert auto.warnings[0].startswith("truncated")
 
 
 def test_auto_memory_short_file_has_no_warning(tree: Tree) -> None:
@@ -243,7 +244,10 @@ def test_imports_inherit_tier_of_importer(tree: Tree) -> None:
     tree.write("work/proj/.claude/api.md", "api notes")
     rule, imported = tree.discover()
     assert (imported.scope, imported.tier, imported.loaded, imported.tokens) == (
-        "import", 3, False, 2
+        "import",
+        3,
+        False,
+        2,
     )
     assert imported.imported_by == rule.path
 
@@ -368,7 +372,8 @@ def test_long_file_warning(tree: Tree) -> None:
     tree.write("work/proj/CLAUDE.md", "x\n" * 1204)
     (root,) = tree.discover()
     assert root.warnings == ("1,204 lines (over 500)",)
-    assert root.loaded and root.lines == 1204
+    assert root.loaded
+    assert root.lines == 1204
 
 
 def test_file_over_4_mib_is_skipped(tree: Tree) -> None:
@@ -407,7 +412,9 @@ def test_unreadable_file_never_raises(tree: Tree, monkeypatch: pytest.MonkeyPatc
 
     root, local = tree.discover()
     assert (root.loaded, root.tokens, root.warnings) == (
-        False, 0, ("unreadable: Permission denied",)
+        False,
+        0,
+        ("unreadable: Permission denied",),
     )
     assert (local.loaded, local.tokens) == (True, 1)
 

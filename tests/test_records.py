@@ -26,7 +26,9 @@ def test_malformed(data: bytes, reason: str) -> None:
 
 def test_unknown_fields_and_types_are_fine() -> None:
     rec = decode_line(b'{"type":"hologram","brandNew":{"x":[1,2]},"uuid":"u"}')
-    assert isinstance(rec, Line) and rec.type == "hologram" and rec.uuid == "u"
+    assert isinstance(rec, Line)
+    assert rec.type == "hologram"
+    assert rec.uuid == "u"
 
 
 def test_usage_with_nulls_counts_as_zero() -> None:
@@ -34,5 +36,7 @@ def test_usage_with_nulls_counts_as_zero() -> None:
         b'{"type":"assistant","message":{"id":"m","usage":{"input_tokens":5,'
         b'"cache_creation_input_tokens":null,"cache_read_input_tokens":7}}}'
     )
-    assert isinstance(rec, Line) and rec.message and rec.message.usage
+    assert isinstance(rec, Line)
+    assert rec.message
+    assert rec.message.usage
     assert rec.message.usage.context == 12

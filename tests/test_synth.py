@@ -43,8 +43,10 @@ def _records(data: bytes) -> tuple[list[dict[str, Any]], int, int, bool]:
 
 
 def _total(usage: dict[str, Any]) -> int:
-    return (usage.get("input_tokens") or 0) + (usage.get("cache_creation_input_tokens") or 0) + (
-        usage.get("cache_read_input_tokens") or 0
+    return (
+        (usage.get("input_tokens") or 0)
+        + (usage.get("cache_creation_input_tokens") or 0)
+        + (usage.get("cache_read_input_tokens") or 0)
     )
 
 
@@ -65,8 +67,11 @@ def _used(objs: list[dict[str, Any]], sidechain: bool = False) -> int | None:
             continue
         if o.get("type") == "system" and o.get("subtype") == "compact_boundary":
             used = None
-        elif (o.get("type") == "assistant" and o["message"].get("model") != "<synthetic>"
-              and not o.get("isApiErrorMessage")):
+        elif (
+            o.get("type") == "assistant"
+            and o["message"].get("model") != "<synthetic>"
+            and not o.get("isApiErrorMessage")
+        ):
             used = _total(o["message"]["usage"])
     return used
 
@@ -84,8 +89,13 @@ def _check_chain(objs: list[dict[str, Any]]) -> None:
     seen: set[str] = set()
     last: dict[Any, str | None] = {}
     for o in objs:
-        if "uuid" not in o or o.get("type") not in ("user", "assistant", "system", "attachment",
-                                                    "progress"):
+        if "uuid" not in o or o.get("type") not in (
+            "user",
+            "assistant",
+            "system",
+            "attachment",
+            "progress",
+        ):
             continue
         key = o.get("agentId") if o.get("isSidechain") else None
         parent = o["parentUuid"]
@@ -119,10 +129,18 @@ def _check_split_responses(objs: list[dict[str, Any]]) -> None:
             assert len(o["message"]["content"]) == 1
             u = o["message"]["usage"]
             cc = u["cache_creation"]
-            assert cc["ephemeral_5m_input_tokens"] + cc["ephemeral_1h_input_tokens"] == u[
-                "cache_creation_input_tokens"]
-            assert min(u["input_tokens"], u["cache_creation_input_tokens"],
-                       u["cache_read_input_tokens"]) >= 0
+            assert (
+                cc["ephemeral_5m_input_tokens"] + cc["ephemeral_1h_input_tokens"]
+                == u["cache_creation_input_tokens"]
+            )
+            assert (
+                min(
+                    u["input_tokens"],
+                    u["cache_creation_input_tokens"],
+                    u["cache_read_input_tokens"],
+                )
+                >= 0
+            )
 
 
 def _check_growth(objs: list[dict[str, Any]]) -> None:
@@ -142,8 +160,11 @@ def _check_growth(objs: list[dict[str, Any]]) -> None:
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, synth.SessionWriter]:
-    return {n: synth.scenario(n, seed=5, **({"target_bytes": 1_500_000} if n == "big" else {}))
-            for n in synth.SCENARIOS if n != "demo"}
+    return {
+        n: synth.scenario(n, seed=5, **({"target_bytes": 1_500_000} if n == "big" else {}))
+        for n in synth.SCENARIOS
+        if n != "demo"
+    }
 
 
 @pytest.mark.parametrize("name", [n for n in synth.SCENARIOS if n != "demo"])
@@ -175,27 +196,65 @@ def test_scenario_lines_and_expected(runs: dict[str, synth.SessionWriter], name:
 def test_basic_covers_line_types(runs: dict[str, synth.SessionWriter]) -> None:
     objs, *_ = _records(runs["basic"].content())
     types = Counter(o["type"] for o in objs)
-    for t in ("user", "assistant", "system", "attachment", "progress", "file-history-snapshot",
-              "queue-operation", "ai-title", "custom-title", "last-prompt", "permission-mode",
-              "summary", "content-replacement", "quantum-state"):
+    for t in (
+        "user",
+        "assistant",
+        "system",
+        "attachment",
+        "progress",
+        "file-history-snapshot",
+        "queue-operation",
+        "ai-title",
+        "custom-title",
+        "last-prompt",
+        "permission-mode",
+        "summary",
+        "content-replacement",
+        "quantum-state",
+    ):
         assert types[t] > 0, t
     subtypes = {o["subtype"] for o in objs if o["type"] == "system"}
     assert {"turn_duration", "local_command", "api_error"} <= subtypes
     kinds = {o["attachment"]["type"] for o in objs if o["type"] == "attachment"}
-    assert {"skill_listing", "nested_memory", "hook_success", "todo_reminder", "task_reminder",
-            "deferred_tools_delta"} <= kinds
+    assert {
+        "skill_listing",
+        "nested_memory",
+        "hook_success",
+        "todo_reminder",
+        "task_reminder",
+        "deferred_tools_delta",
+    } <= kinds
     assert {o["data"]["type"] for o in objs if o["type"] == "progress"} == {
-        "hook_progress", "bash_progress"}
-    tools = {b["name"] for o in objs if o["type"] == "assistant"
-             for b in o["message"]["content"] if b["type"] == "tool_use"}
-    assert {"Read", "Edit", "Write", "Bash", "Grep", "Glob", "TodoWrite",
-            "mcp__github__get_issue"} <= tools
+        "hook_progress",
+        "bash_progress",
+    }
+    tools = {
+        b["name"]
+        for o in objs
+        if o["type"] == "assistant"
+        for b in o["message"]["content"]
+        if b["type"] == "tool_use"
+    }
+    assert {
+        "Read",
+        "Edit",
+        "Write",
+        "Bash",
+        "Grep",
+        "Glob",
+        "TodoWrite",
+        "mcp__github__get_issue",
+    } <= tools
     blocks = [b for o in objs if o["type"] == "assistant" for b in o["message"]["content"]]
     thinking = [b for b in blocks if b["type"] == "thinking"]
     assert thinking
     assert all(b["thinking"] == "" and b["signature"] for b in thinking)
-    user_blocks = [b for o in objs if o["type"] == "user"
-                   and isinstance(o["message"]["content"], list) for b in o["message"]["content"]]
+    user_blocks = [
+        b
+        for o in objs
+        if o["type"] == "user" and isinstance(o["message"]["content"], list)
+        for b in o["message"]["content"]
+    ]
     assert any(b["type"] == "image" and b["source"]["type"] == "base64" for b in user_blocks)
     results = [o for o in objs if o["type"] == "user" and "toolUseResult" in o]
     assert results
@@ -220,8 +279,16 @@ def test_determinism() -> None:
 
 
 def test_build_claude_home_deterministic(tmp_path: Path) -> None:
-    homes = [synth.build_claude_home(tmp_path / str(i) / ".claude", seed=3, name="subagents_nested",
-                                     cwd=FIXED_CWD, memory=False) for i in range(2)]
+    homes = [
+        synth.build_claude_home(
+            tmp_path / str(i) / ".claude",
+            seed=3,
+            name="subagents_nested",
+            cwd=FIXED_CWD,
+            memory=False,
+        )
+        for i in range(2)
+    ]
     pairs = zip(homes[0].subagent_files.values(), homes[1].subagent_files.values(), strict=True)
     for x, y in pairs:
         assert x.read_bytes() == y.read_bytes()
@@ -250,7 +317,8 @@ def test_compaction_rules(runs: dict[str, synth.SessionWriter]) -> None:
         if post:
             assert exp.post_tokens == boundary["compactMetadata"]["postTokens"]
             assert exp.post_tokens == exp.static_tokens + synth.estimate_tokens(
-                summary["message"]["content"])
+                summary["message"]["content"]
+            )
         else:
             assert exp.post_tokens is None
 
@@ -293,8 +361,11 @@ def test_subagent_layouts(tmp_path: Path, layout: str) -> None:
         assert _used(lines, sidechain=True) == used
         # sidechain responses never leak into the main figure
         assert used not in exp.series
-    results = [o for o in objs if isinstance(o.get("toolUseResult"), dict)
-               and "agentId" in o["toolUseResult"]]
+    results = [
+        o
+        for o in objs
+        if isinstance(o.get("toolUseResult"), dict) and "agentId" in o["toolUseResult"]
+    ]
     assert {o["toolUseResult"]["agentId"] for o in results} == set(exp.subagents)
 
 
@@ -335,8 +406,7 @@ def test_malformed_lines(runs: dict[str, synth.SessionWriter]) -> None:
 
 def test_big_reaches_target_quickly(tmp_path: Path) -> None:
     t = time.perf_counter()
-    home = synth.build_claude_home(tmp_path / ".claude", seed=1, name="big",
-                                   target_bytes=2_000_000)
+    home = synth.build_claude_home(tmp_path / ".claude", seed=1, name="big", target_bytes=2_000_000)
     elapsed = time.perf_counter() - t
     size = home.transcript.stat().st_size
     assert 2_000_000 <= size < 2_600_000
@@ -361,8 +431,9 @@ def test_memory_and_home_layout(tmp_path: Path) -> None:
     assert len(sessions) == 3
     assert sessions[-1] == home.transcript
     objs, *_ = _records(home.transcript.read_bytes())
-    nested = [o for o in objs
-              if o["type"] == "attachment" and o["attachment"]["type"] == "nested_memory"]
+    nested = [
+        o for o in objs if o["type"] == "attachment" and o["attachment"]["type"] == "nested_memory"
+    ]
     assert nested
     assert nested[0]["attachment"]["path"] == f"{home.cwd}/src/demo_app/ui/CLAUDE.md"
 

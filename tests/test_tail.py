@@ -13,7 +13,8 @@ def test_reads_only_appended_lines_and_keeps_partial(tmp_path: Path) -> None:
     f.write_bytes(b'{"a":1}\n{"b":')
     tail = FileTail(f)
     chunk = tail.read_all()
-    assert chunk.lines == [b'{"a":1}'] and not chunk.reset
+    assert chunk.lines == [b'{"a":1}']
+    assert not chunk.reset
     assert tail.state.remainder == b'{"b":'
     with open(f, "ab") as fh:
         fh.write(b'2}\n{"c":3}\n')
@@ -29,7 +30,8 @@ def test_truncation_resets(tmp_path: Path) -> None:
     tail.read_all()
     f.write_bytes(b'{"z":9}\n')
     chunk = tail.read_all()
-    assert chunk.reset and chunk.lines == [b'{"z":9}']
+    assert chunk.reset
+    assert chunk.lines == [b'{"z":9}']
 
 
 def test_replacement_by_rename_resets(tmp_path: Path) -> None:
@@ -41,7 +43,8 @@ def test_replacement_by_rename_resets(tmp_path: Path) -> None:
     new.write_bytes(b'{"a":1}\n{"b":2}\n')
     os.replace(new, f)
     chunk = tail.read_all()
-    assert chunk.reset and chunk.lines == [b'{"a":1}', b'{"b":2}']
+    assert chunk.reset
+    assert chunk.lines == [b'{"a":1}', b'{"b":2}']
 
 
 def test_rewrite_in_place_with_same_size_prefix_is_detected(tmp_path: Path) -> None:
@@ -52,7 +55,8 @@ def test_rewrite_in_place_with_same_size_prefix_is_detected(tmp_path: Path) -> N
     with open(f, "r+b") as fh:  # same inode, different bytes, then growth
         fh.write(b'{"x":7}\n{"y":8}\n')
     chunk = tail.read_all()
-    assert chunk.reset and chunk.lines == [b'{"x":7}', b'{"y":8}']
+    assert chunk.reset
+    assert chunk.lines == [b'{"x":7}', b'{"y":8}']
 
 
 def test_huge_single_line_across_chunks(tmp_path: Path) -> None:

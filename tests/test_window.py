@@ -60,7 +60,9 @@ def test_autocompact_by_version() -> None:
     info = model_info("claude-sonnet-4-5-20250929")
     assert autocompact(200_000, info, "2.1.20", ClaudeEnv()).at == 155_000
     assert autocompact(200_000, info, "2.1.21", ClaudeEnv()).at == 167_000
-    assert autocompact(1_000_000, model_info("claude-sonnet-5"), "2.1.300", ClaudeEnv()).at == 967_000
+    assert (
+        autocompact(1_000_000, model_info("claude-sonnet-5"), "2.1.300", ClaudeEnv()).at == 967_000
+    )
 
 
 def test_autocompact_modifiers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,10 +71,13 @@ def test_autocompact_modifiers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert autocompact(200_000, info, "2.1.100", ClaudeEnv()).at == 90_000
     monkeypatch.delenv("CLAUDE_AUTOCOMPACT_PCT_OVERRIDE")
     ac = autocompact(200_000, info, "2.1.100", ClaudeEnv(env={"DISABLE_AUTO_COMPACT": "1"}))
-    assert not ac.enabled and ac.at == 177_000
-    ac = autocompact(1_000_000, model_info("claude-opus-4-7"), "2.1.200",
-                     ClaudeEnv(auto_compact_window=400_000))
-    assert ac.at == 367_000 and ac.reserve == 633_000
+    assert not ac.enabled
+    assert ac.at == 177_000
+    ac = autocompact(
+        1_000_000, model_info("claude-opus-4-7"), "2.1.200", ClaudeEnv(auto_compact_window=400_000)
+    )
+    assert ac.at == 367_000
+    assert ac.reserve == 633_000
 
 
 def test_levels() -> None:

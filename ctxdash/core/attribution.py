@@ -130,7 +130,12 @@ class Resolver(msgspec.Struct, kw_only=True):
         self.waiting_bytes += len(data)
         self.open.waiting.append(
             Waiting(
-                role, data, turn, line.timestamp if line else None, line.uuid if line else None, kind
+                role,
+                data,
+                turn,
+                line.timestamp if line else None,
+                line.uuid if line else None,
+                kind,
             )
         )
 
@@ -167,8 +172,12 @@ class Resolver(msgspec.Struct, kw_only=True):
 
     def boundary(self) -> None:
         """A ``compact_boundary``: everything before it left the context."""
-        if self.system_measured is None and self.first_batch is None and self.batches \
-                and self.batches[0].first:
+        if (
+            self.system_measured is None
+            and self.first_batch is None
+            and self.batches
+            and self.batches[0].first
+        ):
             self.first_batch = self.batches[0]
         self.items = []
         self.batches = []
@@ -326,9 +335,11 @@ class Resolver(msgspec.Struct, kw_only=True):
                 text = name + " " + _compact_json(block.get("input"))
                 yield _item("tool_calls", w, tool=name, path=path, turn=-1), text, 0
             elif btype == "web_search_tool_result":
-                yield _item("tool_results:WebSearch", w, tool="WebSearch", turn=-1), _flatten(
-                    block.get("content")
-                ), 0
+                yield (
+                    _item("tool_results:WebSearch", w, tool="WebSearch", turn=-1),
+                    _flatten(block.get("content")),
+                    0,
+                )
             elif btype == "text":
                 yield _item("assistant_text", w, turn=-1), str(block.get("text") or ""), 0
 

@@ -367,8 +367,11 @@ def _categories(
     out = []
     for name, tokens in rows.items():
         label, group = category_of(name)
-        out.append(Category(name=name, label=label, group=group, tokens=tokens,
-                            estimated=name in estimated))
+        out.append(
+            Category(
+                name=name, label=label, group=group, tokens=tokens, estimated=name in estimated
+            )
+        )
     out.sort(key=lambda c: (_ORDER.get(c.group, 9), -c.tokens))
     return out, used, source, pending
 
@@ -393,13 +396,23 @@ def _plan(categories: list[Category], used: int, window: int) -> list[PlanRow]:
         actual[bucket] += cat.tokens
     actual_reserve = max(0, window - used)
     rows = [
-        PlanRow(bucket=b, planned=round(PLAN_200K[b] * scale), actual=actual[b],
-                over=actual[b] > round(PLAN_200K[b] * scale))
+        PlanRow(
+            bucket=b,
+            planned=round(PLAN_200K[b] * scale),
+            actual=actual[b],
+            over=actual[b] > round(PLAN_200K[b] * scale),
+        )
         for b in ("system", "conversation", "reference")
     ]
     planned_reserve = round(PLAN_200K["reserve"] * scale)
-    rows.append(PlanRow(bucket="reserve", planned=planned_reserve, actual=actual_reserve,
-                        over=actual_reserve < planned_reserve))
+    rows.append(
+        PlanRow(
+            bucket="reserve",
+            planned=planned_reserve,
+            actual=actual_reserve,
+            over=actual_reserve < planned_reserve,
+        )
+    )
     return rows
 
 
@@ -428,16 +441,20 @@ def _growth(state: SessionState, used: int, levels: Thresholds) -> Growth:
         if minutes and minutes > 0.05:
             per_minute = (last.used - first.used) / minutes
     forecast = []
-    for name, at in (("warn", levels.warn), ("critical", levels.critical),
-                     ("autocompact", levels.autocompact)):
+    for name, at in (
+        ("warn", levels.warn),
+        ("critical", levels.critical),
+        ("autocompact", levels.autocompact),
+    ):
         left = max(0, at - used)
         turns = minutes_left = None
         if left and per_turn and per_turn > 0:
             turns = math.ceil(left / per_turn)
         if left and per_minute and per_minute > 0:
             minutes_left = round(left / per_minute, 1)
-        forecast.append(Forecast(target=name, at=at, tokens_left=left, turns=turns,
-                                 minutes=minutes_left))
+        forecast.append(
+            Forecast(target=name, at=at, tokens_left=left, turns=turns, minutes=minutes_left)
+        )
     return Growth(
         series=[(p.timestamp, p.used, p.turn, p.epoch) for p in state.series],
         per_turn=None if per_turn is None else round(per_turn, 1),

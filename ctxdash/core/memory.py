@@ -314,8 +314,16 @@ class _Collector:
         self.files: list[MemoryFile] = []
 
     def add(
-        self, path: Path, scope: str, tier: int, loaded: bool, *, rule: bool = False,
-        auto_memory: bool = False, parent: str | None = None, stack: tuple[str, ...] = (),
+        self,
+        path: Path,
+        scope: str,
+        tier: int,
+        loaded: bool,
+        *,
+        rule: bool = False,
+        auto_memory: bool = False,
+        parent: str | None = None,
+        stack: tuple[str, ...] = (),
     ) -> None:
         """List ``path`` (if it is a file not listed yet), then everything it imports."""
         key = _real(path)

@@ -14,8 +14,10 @@ import msgspec
 M = 1_000_000
 K200 = 200_000
 
-_ID = re.compile(r"claude-(?:(?P<fam1>opus|sonnet|haiku|fable|mythos)-(?P<v1>\d+(?:[-.]\d{1,2})?)"
-                 r"|(?P<v2>\d+(?:[-.]\d)?)-(?P<fam2>opus|sonnet|haiku))")
+_ID = re.compile(
+    r"claude-(?:(?P<fam1>opus|sonnet|haiku|fable|mythos)-(?P<v1>\d+(?:[-.]\d{1,2})?)"
+    r"|(?P<v2>\d+(?:[-.]\d)?)-(?P<fam2>opus|sonnet|haiku))"
+)
 
 
 class ModelInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,8 +62,14 @@ def model_info(model: str | None) -> ModelInfo:
         if fam == "unknown" and model and not model.startswith("claude-3"):
             tok = "new"
         return ModelInfo(
-            id=model, family=fam, version=ver, native_window=native, supports_1m=one_m,
-            max_output=out, tokenizer=tok, keeps_thinking=False,
+            id=model,
+            family=fam,
+            version=ver,
+            native_window=native,
+            supports_1m=one_m,
+            max_output=out,
+            tokenizer=tok,
+            keeps_thinking=False,
         )
     if fam in ("fable", "mythos"):
         native, one_m, out, tok = M, False, 64_000, "new"
@@ -79,15 +87,26 @@ def model_info(model: str | None) -> ModelInfo:
         else:
             native, one_m = K200, ver >= 4.6
             out, tok = (64_000 if ver >= 4.6 else 32_000), "old"
-    keeps = (fam == "opus" and ver >= 4.5) or (fam == "sonnet" and ver >= 4.6) or fam in (
-        "fable",
-        "mythos",
+    keeps = (
+        (fam == "opus" and ver >= 4.5)
+        or (fam == "sonnet" and ver >= 4.6)
+        or fam
+        in (
+            "fable",
+            "mythos",
+        )
     )
     if ver >= 5:
         keeps = True
     return ModelInfo(
-        id=model, family=fam, version=ver, native_window=native, supports_1m=one_m,
-        max_output=out, tokenizer=tok, keeps_thinking=keeps,
+        id=model,
+        family=fam,
+        version=ver,
+        native_window=native,
+        supports_1m=one_m,
+        max_output=out,
+        tokenizer=tok,
+        keeps_thinking=keeps,
     )
 
 

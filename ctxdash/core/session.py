@@ -339,7 +339,9 @@ def _prompt_text(content: msgspec.Raw) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        parts = [b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text"]
+        parts = [
+            b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text"
+        ]
         return "\n".join(p for p in parts if isinstance(p, str)) or None
     return None
 

@@ -149,4 +149,3 @@ def list_sessions(
             )
         )
     return rows
-

@@ -28,8 +28,15 @@ def subagents_of(
     """Every subagent window of a main session: inline lines, flat and nested files."""
     out = [
         Subagent(
-            agent_id=w.agent_id, layout="inline", path=None, agent_type=None, description=None,
-            model=w.model, used=w.used, peak=w.peak, responses=w.responses,
+            agent_id=w.agent_id,
+            layout="inline",
+            path=None,
+            agent_type=None,
+            description=None,
+            model=w.model,
+            used=w.used,
+            peak=w.peak,
+            responses=w.responses,
         )
         for w in state.inline_agents.values()
     ]
@@ -40,9 +47,15 @@ def subagents_of(
             continue
         out.append(
             Subagent(
-                agent_id=found.agent_id, layout=found.layout, path=found.path,
-                agent_type=found.agent_type, description=found.description, model=sub.model,
-                used=sub.used or 0, peak=sub.peak, responses=sub.replies,
+                agent_id=found.agent_id,
+                layout=found.layout,
+                path=found.path,
+                agent_type=found.agent_type,
+                description=found.description,
+                model=sub.model,
+                used=sub.used or 0,
+                peak=sub.peak,
+                responses=sub.replies,
             )
         )
     return out
@@ -70,8 +83,11 @@ def session_budget(
         tracker.poll()
         tracker.save()
     state = tracker.state
-    subs = [] if state.sidechain else subagents_of(state, transcript, use_cache=use_cache,
-                                                    counter=cached)
+    subs = (
+        []
+        if state.sidechain
+        else subagents_of(state, transcript, use_cache=use_cache, counter=cached)
+    )
     budget = build_budget(
         state,
         transcript,

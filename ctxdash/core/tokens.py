@@ -214,7 +214,9 @@ class CachedCounter:
     def count_many(self, texts: Sequence[str]) -> list[int]:
         if not self._loaded:
             self._load()
-        keys = [hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest() for t in texts]
+        keys = [
+            hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest() for t in texts
+        ]
         missing = [i for i, k in enumerate(keys) if k not in self._counts]
         if missing:
             inner = self.inner

@@ -87,7 +87,7 @@ def autocompact(window: int, info: ModelInfo, version: str | None, env: ClaudeEn
     w = window
     acw = env.int_var("CLAUDE_CODE_AUTO_COMPACT_WINDOW") or env.auto_compact_window
     note = "estimated"
-    if acw and 100_000 <= acw:
+    if acw and acw >= 100_000:
         w = min(acw, window)
         note = f"estimated, auto-compact window {w:,}"
     max_out = env.int_var("CLAUDE_CODE_MAX_OUTPUT_TOKENS") or info.max_output
