@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--seed", type=int, default=7, help="seed of the demo session")
     status.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
+    parser.add_argument("--session", help="dashboard: follow this session (id or path)")
+    parser.add_argument("--demo", action="store_true", help="dashboard: the built-in live demo")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the demo session")
+    parser.add_argument("--window", type=_int_tokens, help="force the window size (200k, 1m)")
+    parser.add_argument("--theme", help="dashboard theme (ctxdash-dark, ctxdash-light, ctxdash-cb)")
+    parser.add_argument("--poll", action="store_true", help="dashboard: poll instead of events")
+
     sessions = sub.add_parser("sessions", help="every session, newest first")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
     sessions.add_argument("--limit", type=int, help="at most this many")
@@ -63,14 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo_transcript(seed: int) -> Path:
     """Write a generated session into a temporary Claude folder; return its transcript."""
-    import tempfile
+    from ctxdash.demo import Demo
 
-    from ctxdash.synth import build_claude_home
-
-    root = Path(tempfile.mkdtemp(prefix="ctxdash-demo-"))
-    home = build_claude_home(root / ".claude", seed=seed, name="basic")
-    os.environ["CLAUDE_CONFIG_DIR"] = str(root / ".claude")
-    return Path(home.transcript)
+    demo = Demo(seed=seed)
+    demo.run_to(41)  # far enough to show a warning-level session
+    os.environ["CLAUDE_CONFIG_DIR"] = str(demo.root)
+    return demo.transcript
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -148,7 +153,32 @@ def _columns() -> int:
         return 80
 
 
-COMMANDS = {"status": cmd_status, "sessions": cmd_sessions}
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """The live dashboard (``ctxdash`` with no subcommand)."""
+    from ctxdash.core.config import ConfigError, load_config
+    from ctxdash.textout import error
+
+    try:
+        config = load_config()
+    except ConfigError as err:
+        error(str(err))
+        return EXIT_ERROR
+    from ctxdash.ui.app import AppSettings, make_app
+
+    settings = AppSettings(
+        config=config,
+        session=args.session,
+        window=args.window,
+        demo=args.demo,
+        seed=args.seed,
+        theme=args.theme,
+        force_polling=args.poll,
+    )
+    make_app(settings).run()
+    return EXIT_OK
+
+
+COMMANDS = {"status": cmd_status, "sessions": cmd_sessions, "dashboard": cmd_dashboard}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["status", *(argv or sys.argv[1:])])
+        args.command = "dashboard"
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

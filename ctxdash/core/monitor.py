@@ -1,0 +1,183 @@
+"""Keep one session's budget current as its files change (used by the live dashboard).
+
+:class:`Monitor` owns the incremental trackers of a main transcript and its subagent files,
+caches the memory-file scan, and rebuilds the :class:`~ctxdash.core.budget.Budget` from the
+paths that changed. It also notices a new session in the same project (``/clear`` starts one)
+so the dashboard can follow it. Blocking I/O: call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ctxdash.core.budget import Budget, Subagent, build_budget
+from ctxdash.core.claude_env import load_claude_env, managed_dir
+from ctxdash.core.config import Config
+from ctxdash.core.discover import is_sidechain_file, subagent_files
+from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
+from ctxdash.core.models import model_info
+from ctxdash.core.status import claude_root_of
+from ctxdash.core.store import Tracker
+
+
+class Monitor:
+    """The live state of one session.
+
+    Args:
+        transcript: The session's transcript.
+        config: ctxdash configuration.
+        counter: Token counter.
+        window_override: ``--window`` from the command line.
+        follow: Switch to a newer session of the same project when one appears.
+    """
+
+    def __init__(
+        self,
+        transcript: Path,
+        *,
+        config: Config,
+        counter: object,
+        window_override: int | None = None,
+        follow: bool = True,
+    ) -> None:
+        self.config = config
+        self.counter = counter
+        self.window_override = window_override
+        self.follow = follow
+        self._open(transcript)
+
+    def _open(self, transcript: Path) -> None:
+        self.transcript = transcript
+        self.root = claude_root_of(transcript)
+        self.tracker = Tracker(transcript, counter=self.counter)
+        self.subs: dict[str, Tracker] = {}
+        self.memory: list[MemoryFile] | None = None
+        self.memory_dirs: set[Path] = set()
+
+    @property
+    def project_dir(self) -> Path:
+        """The folder holding the transcript (watched recursively for subagents)."""
+        return self.transcript.parent
+
+    def watch_paths(self) -> list[Path]:
+        """Folders a watcher should watch: the project folder and the memory folders."""
+        out = [self.project_dir]
+        cwd = self.tracker.state.cwd
+        if cwd and not self.tracker.state.sidechain:
+            dirs = memory_paths_to_watch(cwd, self.root, managed_dir=managed_dir())
+            self.memory_dirs = {Path(d) for d in dirs}
+            out += [d for d in self.memory_dirs if d.exists()]
+        return out
+
+    def newer_session(self, changed: set[Path]) -> Path | None:
+        """A main transcript of this project, other than ours, written just now."""
+        if not self.follow:
+            return None
+        for path in changed:
+            if (
+                path.parent == self.project_dir
+                and path.suffix == ".jsonl"
+                and not path.name.startswith("agent-")
+                and path != self.transcript
+                and path.exists()
+                and not is_sidechain_file(path)
+            ):
+                try:
+                    if path.stat().st_mtime >= self.transcript.stat().st_mtime:
+                        return path
+                except OSError:
+                    return path
+        return None
+
+    def switch(self, transcript: Path) -> None:
+        """Follow another session from now on."""
+        self._open(transcript)
+
+    def refresh(self, changed: set[Path] | None = None) -> Budget:
+        """Parse what changed and rebuild the budget. ``None`` means: everything.
+
+        Raises:
+            OSError: the main transcript cannot be read.
+        """
+        everything = changed is None
+        if everything or self.transcript in (changed or ()):
+            self.tracker.poll()
+            self.tracker.save()
+        state = self.tracker.state
+        if self.memory is None or everything or self._memory_changed(changed or set()):
+            self.memory = self._scan_memory()
+        subagents = [] if state.sidechain else self._subagents(changed)
+        return build_budget(
+            state,
+            self.transcript,
+            config=self.config,
+            claude_root=self.root,
+            counter=self.counter,
+            window_override=self.window_override,
+            subagents=subagents,
+            env=load_claude_env(self.root, state.cwd),
+            memory=self.memory,
+        )
+
+    def _memory_changed(self, changed: set[Path]) -> bool:
+        return any(p.suffix == ".md" or p.parent in self.memory_dirs for p in changed)
+
+    def _scan_memory(self) -> list[MemoryFile]:
+        state = self.tracker.state
+        if not state.cwd or state.sidechain:
+            return []
+        info = model_info(state.model)
+        factor = state.resolver.calibration.factor(info.tokenizer)
+        count = self.counter.count  # type: ignore[attr-defined]
+        return discover_memory(
+            state.cwd,
+            count=lambda text: round(count(text) * factor),
+            claude_root=self.root,
+            managed_dir=managed_dir(),
+            nested_loaded=state.nested_memory,
+        )
+
+    def _subagents(self, changed: set[Path] | None) -> list[Subagent]:
+        state = self.tracker.state
+        out = [
+            Subagent(
+                agent_id=w.agent_id,
+                layout="inline",
+                path=None,
+                agent_type=None,
+                description=None,
+                model=w.model,
+                used=w.used,
+                peak=w.peak,
+                responses=w.responses,
+            )
+            for w in state.inline_agents.values()
+        ]
+        for found in subagent_files(self.transcript, state.session_id):
+            tracker = self.subs.get(found.path)
+            new = tracker is None
+            if tracker is None:
+                tracker = self.subs[found.path] = Tracker(
+                    found.path, sidechain=True, counter=self.counter
+                )
+            if new or changed is None or Path(found.path) in changed:
+                try:
+                    tracker.poll()
+                    tracker.save()
+                except OSError:
+                    continue
+            sub = tracker.state
+            out.append(
+                Subagent(
+                    agent_id=found.agent_id,
+                    layout=found.layout,
+                    path=found.path,
+                    agent_type=found.agent_type,
+                    description=found.description,
+                    model=sub.model,
+                    used=sub.used or 0,
+                    peak=sub.peak,
+                    responses=sub.replies,
+                )
+            )
+        return out

@@ -1,0 +1,386 @@
+"""The ctxdash Textual app: routes messages, owns the watcher worker, raises alerts.
+
+The core does the work (:class:`~ctxdash.core.monitor.Monitor` parses and budgets in a worker
+thread); screens compose and widgets render. Exactly one worker watches files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ctxdash.core.alerts import AlertTracker
+from ctxdash.core.budget import Budget
+from ctxdash.core.config import Config
+from ctxdash.core.discover import SessionNotFound, resolve_session
+from ctxdash.core.monitor import Monitor
+from ctxdash.core.sessions import list_sessions
+from ctxdash.ui import theming
+from ctxdash.ui.format import compact
+from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
+from ctxdash.ui.screens.dashboard import DashboardScreen
+from ctxdash.ui.screens.help import HelpScreen
+from ctxdash.ui.screens.sessions import SessionListScreen
+
+
+@dataclass
+class AppSettings:
+    """How the app runs; the CLI and the tests build it the same way."""
+
+    config: Config = field(default_factory=Config)
+    session: str | None = None
+    transcript: Path | None = None
+    window: int | None = None
+    watch: bool = True
+    force_polling: bool = False
+    debounce_ms: int = 60
+    demo: bool = False
+    demo_interval: float = 0.8
+    seed: int = 7
+    theme: str | None = None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+ACTIONS_COMING = "arrives with the checkpoints release (ctxdash snapshot / fork / summary)"
+
+
+class CtxDashApp(App[None]):
+    """A live, colour-coded view of one session's context window."""
+
+    CSS_PATH = "ctxdash.tcss"
+    TITLE = "ctxdash"
+    BINDINGS = [
+        Binding("s", "snapshot", "Snapshot", id="snapshot", tooltip="Freeze the session state"),
+        Binding("f", "fork", "Fork", id="fork", tooltip="Fork into a resumable session"),
+        Binding("c", "summary", "Summary", id="summary", tooltip="Summary before /clear"),
+        Binding("l", "sessions", "Sessions", id="sessions", tooltip="All sessions"),
+        Binding("t", "next_theme", "Theme", id="theme", tooltip="Next theme"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("d", "demo", "Demo", id="demo", show=False),
+        Binding("ctrl+c,q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        *,
+        counter: object | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        if counter is None:
+            from ctxdash.core.tokens import CachedCounter
+
+            counter = CachedCounter()
+        self.counter = counter
+        self.monitor: Monitor | None = None
+        self.budget: Budget | None = None
+        self.alerts = AlertTracker()
+        self._compactions = 0
+        self._malformed = 0
+        self._demo: object | None = None
+
+    # ------------------------------------------------------------------ set-up
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Themes without ctx- variables (Textual's own) get ours, light or dark.
+        return theming.default_variables(self.current_theme.dark)
+
+    async def on_mount(self) -> None:
+        for theme in theming.BUILTIN_THEMES.values():
+            self.register_theme(theme)
+        from ctxdash.core import paths
+
+        themes, problems = theming.load_user_themes([paths.user_themes_dir()])
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = self.settings.theme or self.settings.config.theme or theming.DEFAULT_THEME
+        if wanted not in self.available_themes:
+            problems.append(f"unknown theme {wanted!r}: using {theming.DEFAULT_THEME}")
+            wanted = theming.DEFAULT_THEME
+        self.theme = wanted
+        if problems:
+            self.notify("\n".join(problems), title="Theme files", severity="warning")
+        if self.settings.config.keymap:
+            self.set_keymap(self.settings.config.keymap)
+        await self.push_screen(DashboardScreen())
+        self.start()
+
+    def start(self) -> None:
+        """Find the session (or start the demo) and begin watching."""
+        if self.settings.demo:
+            self.action_demo()
+            return
+        try:
+            transcript = self.settings.transcript or resolve_session(self.settings.session)
+        except SessionNotFound as err:
+            self.event(f"{err}. Press d for the built-in demo.", "bold")
+            self.notify(
+                f"{err}\nPress d to open the built-in demo.", title="No session", timeout=30
+            )
+            return
+        self.open_session(transcript, follow=self.settings.session is None)
+
+    def open_session(self, transcript: Path, *, follow: bool) -> None:
+        """Follow ``transcript`` from now on."""
+        self.monitor = Monitor(
+            transcript,
+            config=self.settings.config,
+            counter=self.counter,
+            window_override=self.settings.window,
+            follow=follow,
+        )
+        self.alerts.reset()
+        self._compactions = self._malformed = 0
+        self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
+        if self.settings.watch:
+            self.watch_session()
+        else:
+            self.refresh_now()
+
+    # ------------------------------------------------------------------ workers
+    @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
+    async def watch_session(self) -> None:
+        """The one file watcher: the project folder and the memory folders."""
+        monitor = self.monitor
+        if monitor is None:
+            return
+        await self._refresh(monitor, None)
+        async for changes in self._changes(monitor):
+            changed = {Path(p) for _, p in changes}
+            newer = monitor.newer_session(changed)
+            if newer is not None:
+                old = monitor.transcript
+                await asyncio.to_thread(monitor.switch, newer)
+                self.post_message(SessionSwitched(old, newer, "a new session started"))
+                self.call_later(self.watch_session)  # watch the new session's folders
+                return
+            if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
+                await self._refresh(monitor, changed)
+
+    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]]]:
+        """Batches of changes: the project folder recursively, memory folders one level."""
+        from watchfiles import awatch
+
+        project, *memory = [p for p in monitor.watch_paths() if p.exists()]
+        queue: asyncio.Queue[set[tuple[object, str]]] = asyncio.Queue()
+        options = {
+            "debounce": self.settings.debounce_ms,
+            "step": min(50, self.settings.debounce_ms),
+            "force_polling": self.settings.force_polling,
+            "poll_delay_ms": 100,
+        }
+
+        async def pump(paths: list[Path], recursive: bool) -> None:
+            async for changes in awatch(*paths, recursive=recursive, **options):  # type: ignore[arg-type]
+                queue.put_nowait(changes)
+
+        tasks = [asyncio.create_task(pump([project], True))]
+        if memory:
+            tasks.append(asyncio.create_task(pump(memory, False)))
+        try:
+            while True:
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait([getter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    for task in done:
+                        task.result()  # a watcher failed: surface its error
+                    return
+                yield getter.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _refresh(self, monitor: Monitor, changed: set[Path] | None) -> None:
+        try:
+            budget = await asyncio.to_thread(monitor.refresh, changed)
+        except OSError as err:
+            self.post_message(WatchProblem(f"cannot read {monitor.transcript.name}: {err}"))
+            return
+        self.post_message(BudgetChanged(budget))
+
+    @work(exclusive=True, group="refresh", name="refresh", exit_on_error=False)
+    async def refresh_now(self) -> None:
+        """Rebuild the budget once (no watching: tests and ``watch = false``)."""
+        if self.monitor is not None:
+            await self._refresh(self.monitor, None)
+
+    @work(exclusive=True, group="demo", name="demo-writer", exit_on_error=False)
+    async def run_demo(self, demo: object) -> None:
+        """Grow the demo session one turn at a time, through the real files."""
+        from ctxdash.demo import Demo
+
+        assert isinstance(demo, Demo)
+        while await asyncio.to_thread(demo.step):
+            if not self.settings.watch:
+                self.refresh_now()
+            await asyncio.sleep(self.settings.demo_interval)
+        self.event("demo finished")
+
+    # ------------------------------------------------------------------ messages
+    @on(BudgetChanged)
+    def on_budget(self, message: BudgetChanged) -> None:
+        budget = message.budget
+        self.budget = budget
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.show(budget)
+        else:
+            self.get_screen_dashboard().show(budget)
+        self._announce(budget)
+
+    def get_screen_dashboard(self) -> DashboardScreen:
+        """The dashboard, even while a modal is on top."""
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                return screen
+        raise LookupError("no dashboard")
+
+    def _announce(self, b: Budget) -> None:
+        for alert in self.alerts.update(b.used, b.thresholds):
+            if alert.level == "critical":
+                text = (
+                    f"{compact(b.used)} of {compact(b.window)}: critical. "
+                    "Snapshot (s), summary (c), fork (f), or /clear now."
+                )
+                self.notify(text, title="Context critical", severity="error", timeout=15)
+            else:
+                text = f"{compact(b.used)} of {compact(b.window)}: time to plan a /clear."
+                self.notify(text, title="Context warning", severity="warning", timeout=10)
+            self.event(
+                f"crossed {alert.level} ({compact(alert.at)}): {compact(b.used)}",
+                theming.level_colour(alert.level, self.theme_variables),
+            )
+            if self.settings.config.bell:
+                self.bell()
+            self._desktop_notify(f"ctxdash: {alert.level}", text)
+        if len(b.compactions) > self._compactions:
+            for c in b.compactions[self._compactions :]:
+                if self._compactions or len(b.compactions) == 1:
+                    text = (
+                        f"compacted ({c.trigger or '?'}): {compact(c.pre_tokens)} → "
+                        f"{compact(c.post_tokens if c.post_tokens is not None else b.used)}"
+                    )
+                    self.event(text, "bold")
+                    if self._compactions:
+                        self.notify(text, title="Compaction")
+            self._compactions = len(b.compactions)
+        if b.malformed_lines > self._malformed:
+            self.event(f"{b.malformed_lines - self._malformed} malformed line(s) skipped", "italic")
+            self._malformed = b.malformed_lines
+
+    def _desktop_notify(self, title: str, text: str) -> None:
+        if not self.settings.config.notify or not shutil.which("notify-send"):
+            return
+        try:
+            subprocess.Popen(
+                ["notify-send", title, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        except OSError:
+            pass
+
+    @on(SessionSwitched)
+    def on_switched(self, message: SessionSwitched) -> None:
+        self.alerts.reset()
+        self._compactions = self._malformed = 0
+        self.event(f"now following {message.current.stem[:8]}: {message.reason}", "bold")
+        self.notify(f"Following {message.current.stem[:8]} ({message.reason})", title="Session")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers report their own failures here: shown, never fatal."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.event(f"{event.worker.name} stopped: {type(error).__name__}: {error}", "italic")
+
+    @on(WatchProblem)
+    def on_problem(self, message: WatchProblem) -> None:
+        self.event(message.text, "italic")
+
+    def event(self, text: str, style: str = "") -> None:
+        """Add a line to the event log (if the dashboard is up)."""
+        # NoMatches is a LookupError too: the dashboard is not composed yet.
+        with contextlib.suppress(LookupError):
+            self.get_screen_dashboard().events_log.add(self.clock(), text, style)
+
+    # ------------------------------------------------------------------ actions
+    def action_snapshot(self) -> None:
+        self.notify(f"Snapshot {ACTIONS_COMING}.", title="Snapshot")
+
+    def action_fork(self) -> None:
+        self.notify(f"Fork {ACTIONS_COMING}.", title="Fork")
+
+    def action_summary(self) -> None:
+        self.notify(f"Summary {ACTIONS_COMING}.", title="Summary")
+
+    def action_help(self) -> None:
+        keys = [
+            (b.key_display or b.key, b.description)
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and b.description
+        ]
+        self.push_screen(HelpScreen(keys))
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.available_themes)
+        ours = [n for n in names if n.startswith("ctxdash-")] + [
+            n for n in names if not n.startswith("ctxdash-")
+        ]
+        current = ours.index(self.theme) if self.theme in ours else -1
+        self.theme = ours[(current + 1) % len(ours)]
+        self.event(f"theme {self.theme}")
+
+    @work(exclusive=True, group="sessions", name="session-list", exit_on_error=False)
+    async def action_sessions(self) -> None:
+        rows = await asyncio.to_thread(list_sessions, self.settings.config, limit=500)
+        current = self.monitor.transcript if self.monitor else None
+        chosen = await self.push_screen_wait(SessionListScreen(rows, current))
+        if chosen is not None and chosen != current:
+            previous = current
+            self.open_session(chosen, follow=False)
+            self.post_message(SessionSwitched(previous, chosen, "chosen in the list"))
+
+    def action_demo(self) -> None:
+        if self._demo is not None:
+            return
+        from ctxdash.demo import Demo
+
+        demo = Demo(seed=self.settings.seed)
+        self._demo = demo
+        self.event(f"demo session in {demo.base}")
+        self.open_session(demo.transcript, follow=True)
+        self.run_demo(demo)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Snapshot", "Freeze the session state (s)", self.action_snapshot)
+        yield SystemCommand("Fork", "Fork into a new resumable session (f)", self.action_fork)
+        yield SystemCommand("Summary", "Compressed summary before /clear (c)", self.action_summary)
+        yield SystemCommand("Sessions", "All sessions, newest first (l)", self.action_sessions)
+        yield SystemCommand("Next theme", "Cycle the themes (t)", self.action_next_theme)
+        yield SystemCommand("Demo", "Open the built-in live demo (d)", self.action_demo)
+
+
+def make_app(
+    settings: AppSettings,
+    *,
+    counter: object | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> CtxDashApp:
+    """Build the app the same way for the CLI and the tests."""
+    return CtxDashApp(settings, counter=counter, clock=clock)

@@ -1,0 +1,36 @@
+"""App-level messages. Frequent ones replace older pending copies of themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from ctxdash.core.budget import Budget
+
+
+@dataclass
+class BudgetChanged(Message, bubble=False):
+    """A new budget for the session on screen."""
+
+    budget: Budget
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BudgetChanged)
+
+
+@dataclass
+class SessionSwitched(Message, bubble=False):
+    """The dashboard now follows another session (``/clear``, a new session, the list)."""
+
+    previous: Path | None
+    current: Path
+    reason: str
+
+
+@dataclass
+class WatchProblem(Message, bubble=False):
+    """Something went wrong reading the session; shown, never fatal."""
+
+    text: str

@@ -1,0 +1,1 @@
+"""Screens: the dashboard, the session list, help."""

@@ -1,0 +1,39 @@
+"""Breakdown: every category with tokens, share and a bar; estimated rows marked ≈."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from ctxdash.core.budget import Budget
+from ctxdash.ui.format import bar_cells, compact, truncate
+from ctxdash.ui.widgets.panel import Panel
+
+
+class Breakdown(Panel):
+    """Where the tokens go, largest first, then free space and the reserve."""
+
+    TITLE = "Breakdown"
+
+    def render_budget(self, b: Budget) -> RenderableType:
+        width = self.inner_width
+        rows = [(c.name, c.label, c.tokens, c.estimated) for c in b.categories if c.tokens > 0]
+        rows.sort(key=lambda r: -r[2])
+        rows.append(("free", "Free", b.free, False))
+        rows.append(("reserve", "Auto-compact reserve", b.reserve, True))
+        label_w = max(8, min(26, width - 22))
+        bar_w = max(0, width - label_w - 15)
+        lines = []
+        for name, label, tokens, estimated in rows:
+            share = tokens / b.window if b.window else 0.0
+            colour = self.colour(name)
+            line = Text()
+            line.append("■ ", style=colour)
+            line.append(f"{truncate(label, label_w):<{label_w}}")
+            line.append("≈" if estimated else " ", style="dim")
+            line.append(f"{compact(tokens):>6} {100 * share:4.1f}% ")
+            if bar_w:
+                cells = bar_cells(share, bar_w)
+                line.append("█" * cells, style=colour)
+            lines.append(line)
+        return Text("\n").join(lines)

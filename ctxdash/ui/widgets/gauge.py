@@ -1,0 +1,65 @@
+"""Gauge: used / window, level word, a bar with the 150K/180K/auto-compact marks."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from ctxdash.core.budget import Budget
+from ctxdash.ui.format import bar_cells, compact, truncate
+from ctxdash.ui.widgets.panel import Panel
+
+LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}
+
+
+class Gauge(Panel):
+    """The headline: how full the window is."""
+
+    TITLE = "Context"
+
+    def render_budget(self, b: Budget) -> RenderableType:
+        width = self.inner_width
+        colour = self.level(b.level)
+        pct = 100 * b.used / b.window if b.window else 0.0
+        approx = "≈" if b.used_source != "usage" else ""
+        head = Text()
+        head.append(f"{approx}{compact(b.used)}", style=f"bold {colour}")
+        head.append(f" / {compact(b.window)}  {pct:.1f}%  ")
+        head.append(LEVEL_WORD.get(b.level, b.level.upper()), style=f"bold reverse {colour}")
+        lines = [head, self._bar(b, width, colour)]
+        left = [
+            ("warn", b.thresholds.warn),
+            ("crit", b.thresholds.critical),
+            ("compact≈", b.autocompact_at),
+        ]
+        parts = [f"{name} {compact(max(0, at - b.used))}" for name, at in left]
+        lines.append(Text("to " + " · ".join(parts), style="dim"))
+        where = " · ".join(x for x in (b.model, b.project, b.git_branch) if x)
+        lines.append(Text(truncate(where, width), style="dim"))
+        when = (b.last_activity or "")[11:19]
+        tail = f"last activity {when} UTC" if when else "no activity yet"
+        if b.used_source == "post_tokens":
+            tail += " · size from compaction"
+        elif b.used_source == "estimate":
+            tail += " · size estimated"
+        lines.append(Text(truncate(tail, width), style="dim"))
+        return Text("\n").join(lines)
+
+    def _bar(self, b: Budget, width: int, colour: str) -> Text:
+        filled = bar_cells(b.used / b.window if b.window else 0, width)
+        cells = ["█"] * filled + ["░"] * (width - filled)
+        styles = [colour] * filled + ["dim"] * (width - filled)
+        mark = self.app.theme_variables.get("ctx-mark", "white")
+        for at, char in (
+            (b.thresholds.warn, "│"),
+            (b.thresholds.critical, "┃"),
+            (b.autocompact_at, "╎"),
+        ):
+            i = min(width - 1, round(at / b.window * width)) if b.window else 0
+            if 0 <= i < width:
+                cells[i] = char
+                styles[i] = f"bold {mark}" if i >= filled else f"bold {mark} on {colour}"
+        bar = Text()
+        for char, style in zip(cells, styles, strict=True):
+            bar.append(char, style=style)
+        return bar

@@ -1,0 +1,79 @@
+"""Growth: a sparkline of the size per reply with compaction marks, pace and forecast."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from ctxdash.core.budget import Budget
+from ctxdash.ui.format import compact
+from ctxdash.ui.widgets.panel import Panel
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[tuple[int, int]], width: int, top: int) -> list[tuple[str, bool]]:
+    """``(used, epoch)`` points → ``width`` cells of ``(block, compaction here)``.
+
+    Newest points are kept; several points per cell take the cell's maximum.
+    """
+    if not values or width <= 0:
+        return []
+    values = values[-width * 4 :]
+    per = max(1, -(-len(values) // width))
+    cells = []
+    prev_epoch = values[0][1]
+    for i in range(0, len(values), per):
+        group = values[i : i + per]
+        peak = max(v for v, _ in group)
+        marked = any(e != prev_epoch for _, e in group)
+        prev_epoch = group[-1][1]
+        level = min(len(BLOCKS) - 1, int(peak / max(1, top) * (len(BLOCKS) - 1) + 0.5))
+        cells.append((BLOCKS[level], marked))
+    return cells[-width:]
+
+
+class GrowthPanel(Panel):
+    """How fast the context grows and when it reaches each level."""
+
+    TITLE = "Growth"
+
+    def render_budget(self, b: Budget) -> RenderableType:
+        width = self.inner_width
+        points = [(used, epoch) for _, used, _, epoch in b.growth.series]
+        top = max([b.thresholds.critical, *(v for v, _ in points)])
+        spark = Text()
+        mark = self.app.theme_variables.get("ctx-mark", "white")
+        colour = self.level(b.level)
+        for block, marked in sparkline(points, width, top):
+            spark.append("┃" if marked else block, style=f"bold {mark}" if marked else colour)
+        lines = [spark if points else Text("no replies yet", style="dim")]
+        pace = []
+        if b.growth.per_turn:
+            pace.append(f"{compact(b.growth.per_turn)}/turn")
+        if b.growth.per_minute:
+            pace.append(f"{compact(b.growth.per_minute)}/min")
+        pace.append(f"{b.turns} turns · {b.messages} msgs")
+        lines.append(Text(" · ".join(pace), style="dim"))
+        for f in b.growth.forecast:
+            name = {"warn": "to warn", "critical": "to critical", "autocompact": "to compact≈"}
+            line = Text(f"{name[f.target]:<12}")
+            if f.tokens_left == 0:
+                line.append("reached", style=f"bold {self.level(b.level)}")
+            else:
+                line.append(f"{compact(f.tokens_left):>6}")
+                if f.turns is not None:
+                    line.append(f"  ~{f.turns} turns")
+                if f.minutes is not None:
+                    line.append(f"  ~{f.minutes:.0f} min", style="dim")
+            lines.append(line)
+        if b.compactions:
+            last = b.compactions[-1]
+            lines.append(
+                Text(
+                    f"compactions {len(b.compactions)} · last {last.trigger or '?'} "
+                    f"{compact(last.pre_tokens)}→{compact(last.post_tokens)}",
+                    style="dim",
+                )
+            )
+        return Text("\n").join(lines)
