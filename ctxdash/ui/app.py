@@ -288,12 +288,10 @@ class CtxDashApp(App[None]):
     def _desktop_notify(self, title: str, text: str) -> None:
         if not self.settings.config.notify or not shutil.which("notify-send"):
             return
-        try:
+        with contextlib.suppress(OSError):
             subprocess.Popen(
                 ["notify-send", title, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-        except OSError:
-            pass
 
     @on(SessionSwitched)
     def on_switched(self, message: SessionSwitched) -> None:
