@@ -13,6 +13,8 @@ from ctxdash.synth import LiveSession, encode_project_dir, memory_texts
 
 #: Turns written before the dashboard opens, so there is something to see at once.
 PRELUDE = 3
+#: The demo compacts late (Claude Code would at ~167K) so it lingers in the critical band.
+COMPACT_AT = 196_000
 
 
 class Demo:
@@ -33,7 +35,12 @@ class Demo:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
         self.live = LiveSession(
-            seed=seed, turns=turns, cwd=str(self.cwd), memory=startup, nested_memory=nested
+            seed=seed,
+            turns=turns,
+            cwd=str(self.cwd),
+            memory=startup,
+            nested_memory=nested,
+            compact_at=COMPACT_AT,
         )
         project = self.root / "projects" / encode_project_dir(str(self.cwd))
         project.mkdir(parents=True, exist_ok=True)

@@ -93,8 +93,7 @@ class CtxDashApp(App[None]):
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
         self.alerts = AlertTracker()
-        self._compactions = 0
-        self._malformed = 0
+        self._forget_session()
         self._demo: object | None = None
 
     # ------------------------------------------------------------------ set-up
@@ -146,13 +145,18 @@ class CtxDashApp(App[None]):
             window_override=self.settings.window,
             follow=follow,
         )
-        self.alerts.reset()
-        self._compactions = self._malformed = 0
+        self._forget_session()
         self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
         if self.settings.watch:
             self.watch_session()
         else:
             self.refresh_now()
+
+    def _forget_session(self) -> None:
+        """A new session on screen: alerts re-armed, counters from zero."""
+        self.alerts.reset()
+        self._compactions = self._malformed = self._seen_points = 0
+        self._primed = False
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
@@ -253,34 +257,40 @@ class CtxDashApp(App[None]):
         raise LookupError("no dashboard")
 
     def _announce(self, b: Budget) -> None:
-        for alert in self.alerts.update(b.used, b.thresholds):
+        # Replies since the last update may have peaked higher than now (a compaction can
+        # follow in the same batch): alert on that peak, then let the current size re-arm.
+        new_points = b.growth.series[self._seen_points :] if self._seen_points else []
+        self._seen_points = len(b.growth.series)
+        peak = max([b.used, *(p[1] for p in new_points)])
+        alerts = self.alerts.update(peak, b.thresholds)
+        self.alerts.update(b.used, b.thresholds)
+        for alert in alerts:
             if alert.level == "critical":
                 text = (
-                    f"{compact(b.used)} of {compact(b.window)}: critical. "
+                    f"{compact(alert.used)} of {compact(b.window)}: critical. "
                     "Snapshot (s), summary (c), fork (f), or /clear now."
                 )
                 self.notify(text, title="Context critical", severity="error", timeout=15)
             else:
-                text = f"{compact(b.used)} of {compact(b.window)}: time to plan a /clear."
+                text = f"{compact(alert.used)} of {compact(b.window)}: time to plan a /clear."
                 self.notify(text, title="Context warning", severity="warning", timeout=10)
             self.event(
-                f"crossed {alert.level} ({compact(alert.at)}): {compact(b.used)}",
+                f"crossed {alert.level} ({compact(alert.at)}): {compact(alert.used)}",
                 theming.level_colour(alert.level, self.theme_variables),
             )
             if self.settings.config.bell:
                 self.bell()
             self._desktop_notify(f"ctxdash: {alert.level}", text)
-        if len(b.compactions) > self._compactions:
-            for c in b.compactions[self._compactions :]:
-                if self._compactions or len(b.compactions) == 1:
-                    text = (
-                        f"compacted ({c.trigger or '?'}): {compact(c.pre_tokens)} → "
-                        f"{compact(c.post_tokens if c.post_tokens is not None else b.used)}"
-                    )
-                    self.event(text, "bold")
-                    if self._compactions:
-                        self.notify(text, title="Compaction")
-            self._compactions = len(b.compactions)
+        first, self._primed = not self._primed, True
+        for c in b.compactions[self._compactions :]:
+            post = c.post_tokens if c.post_tokens is not None else None
+            text = f"compacted ({c.trigger or '?'}): {compact(c.pre_tokens)} → {compact(post)}"
+            if first and c is not b.compactions[-1]:
+                continue  # history: only the latest one is worth a line
+            self.event(text, "bold")
+            if not first:
+                self.notify(text, title="Compaction")
+        self._compactions = len(b.compactions)
         if b.malformed_lines > self._malformed:
             self.event(f"{b.malformed_lines - self._malformed} malformed line(s) skipped", "italic")
             self._malformed = b.malformed_lines
@@ -295,8 +305,7 @@ class CtxDashApp(App[None]):
 
     @on(SessionSwitched)
     def on_switched(self, message: SessionSwitched) -> None:
-        self.alerts.reset()
-        self._compactions = self._malformed = 0
+        self._forget_session()
         self.event(f"now following {message.current.stem[:8]}: {message.reason}", "bold")
         self.notify(f"Following {message.current.stem[:8]} ({message.reason})", title="Session")
 

@@ -33,8 +33,8 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TitleBar("ctxdash", id="title")
+        yield Gauge(id="gauge")
         with VerticalScroll(id="panels"):
-            yield Gauge(id="gauge")
             yield Breakdown(id="breakdown")
             yield EventLog(id="events")
             yield GrowthPanel(id="growth")

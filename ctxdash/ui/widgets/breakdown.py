@@ -21,8 +21,9 @@ class Breakdown(Panel):
         rows.sort(key=lambda r: -r[2])
         rows.append(("free", "Free", b.free, False))
         rows.append(("reserve", "Auto-compact reserve", b.reserve, True))
-        label_w = max(8, min(26, width - 22))
-        bar_w = max(0, width - label_w - 15)
+        # Fixed columns take 16 cells; a bar only where there is room for it.
+        bar_w = min(24, width - 16 - 24) if width >= 56 else 0
+        label_w = min(32, width - 16 - bar_w)
         lines = []
         for name, label, tokens, estimated in rows:
             share = tokens / b.window if b.window else 0.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import RenderableType
 from rich.text import Text
 
@@ -10,6 +12,13 @@ from ctxdash.ui.format import bar_cells, compact, truncate
 from ctxdash.ui.widgets.panel import Panel
 
 LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}
+
+
+def short_model(model: str | None) -> str | None:
+    """``claude-sonnet-4-5-20250929`` → ``sonnet-4-5``."""
+    if not model:
+        return None
+    return re.sub(r"-\d{8}$", "", model.removeprefix("claude-"))
 
 
 class Gauge(Panel):
@@ -33,8 +42,9 @@ class Gauge(Panel):
             ("compact≈", b.autocompact_at),
         ]
         parts = [f"{name} {compact(max(0, at - b.used))}" for name, at in left]
-        lines.append(Text("to " + " · ".join(parts), style="dim"))
-        where = " · ".join(x for x in (b.model, b.project, b.git_branch) if x)
+        long = "to " + " · ".join(parts)
+        lines.append(Text(long if len(long) <= width else " ".join(parts), style="dim"))
+        where = " · ".join(x for x in (short_model(b.model), b.project, b.git_branch) if x)
         lines.append(Text(truncate(where, width), style="dim"))
         when = (b.last_activity or "")[11:19]
         tail = f"last activity {when} UTC" if when else "no activity yet"
