@@ -167,7 +167,7 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
         last = b.compactions[-1]
         out.append(
             p("Compactions ", "bold") + f"{len(b.compactions)}; last {last.trigger or '?'} "
-            f"{compact(last.pre_tokens)} → {compact(last.post_tokens)}"
+            f"{compact(last.pre_tokens)} → {compact(last.post_tokens or last.first_used)}"
         )
     if b.subagents:
         subs = ", ".join(f"{s.agent_id[:10]} {compact(s.used)}" for s in b.subagents[:4])

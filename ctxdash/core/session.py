@@ -45,6 +45,8 @@ class Compaction(msgspec.Struct, kw_only=True):
     post_tokens: int | None
     #: Size of the last request before the boundary (from usage), for comparison.
     last_used: int | None
+    #: Size of the first request after the boundary (known once a reply arrives).
+    first_used: int | None = None
 
 
 class Point(msgspec.Struct, array_like=True):
@@ -228,6 +230,8 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.post_tokens = None
         self.replies += 1
         self.epoch_replies += 1
+        if self.epoch_replies == 1 and self.compactions and self.epoch:
+            self.compactions[-1].first_used = total
         self.epoch_messages += 1
         self.peak = max(self.peak, total)
         self.max_request = max(self.max_request, total)

@@ -283,7 +283,7 @@ class CtxDashApp(App[None]):
             self._desktop_notify(f"ctxdash: {alert.level}", text)
         first, self._primed = not self._primed, True
         for c in b.compactions[self._compactions :]:
-            post = c.post_tokens if c.post_tokens is not None else None
+            post = c.post_tokens if c.post_tokens is not None else c.first_used
             text = f"compacted ({c.trigger or '?'}): {compact(c.pre_tokens)} → {compact(post)}"
             if first and c is not b.compactions[-1]:
                 continue  # history: only the latest one is worth a line

@@ -6,7 +6,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import bar_cells, compact, truncate
+from ctxdash.ui.format import bar_cells, compact, fit_label
 from ctxdash.ui.widgets.panel import Panel
 
 
@@ -30,7 +30,7 @@ class Breakdown(Panel):
             colour = self.colour(name)
             line = Text()
             line.append("■ ", style=colour)
-            line.append(f"{truncate(label, label_w):<{label_w}}")
+            line.append(f"{fit_label(label, label_w):<{label_w}}")
             line.append("≈" if estimated else " ", style="dim")
             line.append(f"{compact(tokens):>6} {100 * share:4.1f}% ")
             if bar_w:

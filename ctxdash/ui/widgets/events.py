@@ -21,11 +21,12 @@ class EventLog(RichLog):
         border-title-style: bold;
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
     }
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=500, wrap=True, markup=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_lines=500, wrap=True, markup=False, min_width=20, **kwargs)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.border_title = "Events"

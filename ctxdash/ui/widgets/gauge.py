@@ -41,9 +41,12 @@ class Gauge(Panel):
             ("crit", b.thresholds.critical),
             ("compact≈", b.autocompact_at),
         ]
-        parts = [f"{name} {compact(max(0, at - b.used))}" for name, at in left]
-        long = "to " + " · ".join(parts)
-        lines.append(Text(long if len(long) <= width else " ".join(parts), style="dim"))
+        parts = [f"{name} {compact(at - b.used)}" for name, at in left if at > b.used]
+        if parts:
+            long = "to " + " · ".join(parts)
+            lines.append(Text(long if len(long) <= width else " ".join(parts), style="dim"))
+        else:
+            lines.append(Text("past every level: act now", style=f"bold {colour}"))
         where = " · ".join(x for x in (short_model(b.model), b.project, b.git_branch) if x)
         lines.append(Text(truncate(where, width), style="dim"))
         when = (b.last_activity or "")[11:19]

@@ -72,7 +72,8 @@ class GrowthPanel(Panel):
             lines.append(
                 Text(
                     f"compactions {len(b.compactions)} · last {last.trigger or '?'} "
-                    f"{compact(last.pre_tokens)}→{compact(last.post_tokens)}",
+                    f"{compact(last.pre_tokens)}→"
+                    f"{compact(last.post_tokens or last.first_used)}",
                     style="dim",
                 )
             )

@@ -1,0 +1,169 @@
+"""Pilot tests of the dashboard: rendering, alerts once per crossing, following, keys, themes."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from ctxdash.core.config import Config
+from ctxdash.core.status import session_budget
+from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.synth import LiveSession
+from ctxdash.ui.app import CtxDashApp
+from ctxdash.ui.messages import BudgetChanged, SessionSwitched
+from ctxdash.ui.screens.help import HelpScreen
+from ctxdash.ui.screens.sessions import SessionListScreen
+from ctxdash.ui.widgets.gauge import Gauge
+from tests.ui_support import fixed_app, fixed_demo
+
+
+def _events(app: CtxDashApp) -> list[str]:
+    return [str(line.text) for line in app.get_screen_dashboard().events_log.lines]
+
+
+async def _settle(app: CtxDashApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_dashboard_shows_the_budget(tmp_path: Path) -> None:
+    demo = fixed_demo(20, name="render")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await _settle(app, pilot)
+        assert app.budget is not None
+        assert app.budget.used == demo.live.writer.used
+        gauge = app.screen.query_one(Gauge)
+        assert gauge.budget is app.budget
+        rendered = str(gauge.render())
+        assert "/ 200K" in rendered
+        assert "OK" in rendered
+
+
+async def test_alerts_fire_once_per_upward_crossing(tmp_path: Path) -> None:
+    """The demo climbs past 150K and 180K, compacts, and climbs again."""
+    live = LiveSession(seed=7, compact_at=196_000)
+    path = tmp_path / "claude" / "projects" / "-p" / f"{live.writer.session_id}.jsonl"
+    path.parent.mkdir(parents=True)
+    budgets = []
+    while not live.done:
+        live.append_to(path)
+        budgets.append(session_budget(path, config=Config(), counter=HeuristicCounter()))
+    app = fixed_app(path)
+    bells: list[int] = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    app.settings.config.bell = True
+    async with app.run_test(size=(80, 40)) as pilot:
+        await _settle(app, pilot)
+        app._forget_session()
+        start = len(_events(app))
+        for budget in budgets:
+            app.post_message(BudgetChanged(budget))
+            await pilot.pause()
+        crossings = [e for e in _events(app)[start:] if "crossed" in e]
+        # Up to warn, up to critical, then a compaction resets, and the climb repeats.
+        warn = [e for e in crossings if "crossed warn" in e]
+        critical = [e for e in crossings if "crossed critical" in e]
+        assert len(critical) == 1
+        assert 1 <= len(warn) <= 2
+        assert len(bells) == len(crossings)
+        assert any("compacted" in e for e in _events(app))
+
+
+async def test_hovering_around_a_level_does_not_flap(tmp_path: Path) -> None:
+    demo = fixed_demo(41, name="flap")
+    base = session_budget(demo.transcript, config=Config(), counter=HeuristicCounter())
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await _settle(app, pilot)
+        app._forget_session()
+        app._primed = True
+        before = len([e for e in _events(app) if "crossed warn" in e])
+        for used in (149_000, 151_000, 149_500, 150_500, 148_000, 151_000, 140_000, 152_000):
+            app.post_message(BudgetChanged(_with_used(base, used)))
+            await pilot.pause()
+        warn = [e for e in _events(app) if "crossed warn" in e][before:]
+        assert [w.rsplit(" ", 1)[-1] for w in warn] == ["151K", "152K"]  # re-armed below 145K
+
+
+def _with_used(budget, used: int):  # type: ignore[no-untyped-def]
+    import msgspec
+
+    return msgspec.structs.replace(
+        budget, used=used, growth=msgspec.structs.replace(budget.growth, series=[])
+    )
+
+
+async def test_keys_for_coming_actions_help_and_theme(tmp_path: Path) -> None:
+    demo = fixed_demo(5, name="keys")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        for key in ("s", "f", "c"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert len(app._notifications) >= 3
+        before = app.theme
+        await pilot.press("t")
+        assert app.theme != before
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("l")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SessionListScreen):
+                break
+        assert isinstance(app.screen, SessionListScreen)
+        await pilot.press("escape")
+
+
+async def test_broken_theme_file_gives_one_message(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    themes = tmp_path / "cfg" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "x"\nprimary = "not-a-colour"\n')
+    (themes / "typo.toml").write_text('name = "y"\nprimary = "#112233"\ncolour = 1\n')
+    demo = fixed_demo(3, name="themes")
+    app = fixed_app(demo.transcript, theme="y")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        notes = [n for n in app._notifications if n.title == "Theme files"]
+        assert len(notes) == 1
+        assert "broken.toml" in notes[0].message
+        assert "typo.toml" in notes[0].message
+        assert app.theme == "ctxdash-dark"
+
+
+async def test_real_watcher_updates_and_follows_clear(tmp_path: Path) -> None:
+    live = LiveSession(seed=3)
+    project = tmp_path / "claude" / "projects" / "-work"
+    project.mkdir(parents=True)
+    path = project / f"{live.writer.session_id}.jsonl"
+    live.append_to(path)
+    seen: list[object] = []
+    app = fixed_app(path, watch=True)
+    app.settings.session = None  # auto mode: follows new sessions of the project
+
+    async def wait_for(cond, limit: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while not cond():
+            assert loop.time() < end, "timed out"
+            await asyncio.sleep(0.05)
+
+    async with app.run_test(size=(80, 30), message_hook=seen.append) as pilot:
+        await wait_for(lambda: app.budget is not None)
+        first = app.budget.used  # type: ignore[union-attr]
+        live.append_to(path)  # append: the screen updates through the watcher
+        await wait_for(lambda: app.budget is not None and app.budget.used != first)
+        assert app.budget.used == live.writer.used  # type: ignore[union-attr]
+        # /clear: Claude Code starts a new session file in the same project.
+        other = LiveSession(seed=4)
+        new = project / f"{other.writer.session_id}.jsonl"
+        other.append_to(new)
+        await wait_for(lambda: any(isinstance(m, SessionSwitched) for m in seen))
+        await wait_for(lambda: app.budget is not None and app.budget.session_id == new.stem)
+        assert any("now following" in e for e in _events(app))
+        await pilot.pause()

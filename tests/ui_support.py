@@ -1,0 +1,37 @@
+"""Fixed data for the UI tests and the screenshots: the same bytes, paths and clock every run."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ctxdash.core.config import Config
+from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.demo import Demo
+from ctxdash.ui.app import AppSettings, CtxDashApp, make_app
+
+#: A fixed folder, so paths on screen are the same on every run and machine.
+FIXTURE_DIR = Path("/tmp/ctxdash-ui-fixture")
+FIXED_NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
+
+
+def fixed_demo(turns: int, name: str = "main") -> Demo:
+    """The demo session written up to ``turns`` turns, in a fixed folder."""
+    base = FIXTURE_DIR / name
+    shutil.rmtree(base, ignore_errors=True)
+    demo = Demo(seed=7, base=base)
+    demo.run_to(turns)
+    return demo
+
+
+def fixed_app(transcript: Path, *, theme: str | None = None, watch: bool = False) -> CtxDashApp:
+    """The app on a transcript, with a fake counter and a fixed clock."""
+    settings = AppSettings(
+        config=Config(bell=False),
+        transcript=transcript,
+        watch=watch,
+        force_polling=True,
+        theme=theme,
+    )
+    return make_app(settings, counter=HeuristicCounter(), clock=lambda: FIXED_NOW)
