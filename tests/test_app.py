@@ -157,7 +157,12 @@ async def test_real_watcher_updates_and_follows_clear(tmp_path: Path) -> None:
         await wait_for(lambda: app.budget is not None)
         first = app.budget.used  # type: ignore[union-attr]
         live.append_to(path)  # append: the screen updates through the watcher
-        await wait_for(lambda: app.budget is not None and app.budget.used != first)
+        try:
+            await wait_for(lambda: app.budget is not None and app.budget.used != first)
+        except AssertionError:
+            raise AssertionError(
+                f"{_events(app)} {[(w.name, w.state) for w in app.workers]}"
+            ) from None
         assert app.budget.used == live.writer.used  # type: ignore[union-attr]
         # /clear: Claude Code starts a new session file in the same project.
         other = LiveSession(seed=4)

@@ -31,7 +31,7 @@ def fixed_app(transcript: Path, *, theme: str | None = None, watch: bool = False
         config=Config(bell=False),
         transcript=transcript,
         watch=watch,
-        force_polling=True,
+        force_polling=False,
         theme=theme,
     )
     return make_app(settings, counter=HeuristicCounter(), clock=lambda: FIXED_NOW)

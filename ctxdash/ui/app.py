@@ -165,8 +165,10 @@ class CtxDashApp(App[None]):
         monitor = self.monitor
         if monitor is None:
             return
-        await self._refresh(monitor, None)
         async for changes in self._changes(monitor):
+            if changes is None:  # the watchers are up: read everything once
+                await self._refresh(monitor, None)
+                continue
             changed = {Path(p) for _, p in changes}
             newer = monitor.newer_session(changed)
             if newer is not None:
@@ -178,8 +180,12 @@ class CtxDashApp(App[None]):
             if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
                 await self._refresh(monitor, changed)
 
-    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]]]:
-        """Batches of changes: the project folder recursively, memory folders one level."""
+    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
+        """Batches of changes: the project folder recursively, memory folders one level.
+
+        Yields ``None`` first, once the watchers are running: nothing written after that is
+        missed, so the caller reads everything then.
+        """
         from watchfiles import awatch
 
         project, *memory = [p for p in monitor.watch_paths() if p.exists()]
@@ -199,6 +205,9 @@ class CtxDashApp(App[None]):
         if memory:
             tasks.append(asyncio.create_task(pump(memory, False)))
         try:
+            # Let the watchers take their first look (a poller needs one poll).
+            await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
+            yield None
             while True:
                 getter = asyncio.create_task(queue.get())
                 done, _ = await asyncio.wait([getter, *tasks], return_when=asyncio.FIRST_COMPLETED)
