@@ -28,6 +28,8 @@ CACHE_FORMAT = 4
 class _Saved(msgspec.Struct, kw_only=True):
     format: int
     version: str
+    #: Counts from another tokenizer would split the tokens differently.
+    counter: str = ""
     tail: TailState
     state: SessionState
 
@@ -83,11 +85,16 @@ class Tracker:
             return
         if saved.format != CACHE_FORMAT or saved.version != __version__:
             return
+        if saved.counter != self._counter_name():
+            return
         if saved.state.sidechain != self.sidechain:
             return
         self.tail = FileTail(self.path, saved.tail)
         self.state = saved.state
         self.loaded_from_cache = True
+
+    def _counter_name(self) -> str:
+        return str(getattr(self.counter, "name", "default"))
 
     def poll(self) -> bool:
         """Parse what was appended. Returns ``True`` if anything changed.
@@ -116,7 +123,13 @@ class Tracker:
             return
         target = cache_path(self.path)
         blob = _ENCODER.encode(
-            _Saved(format=CACHE_FORMAT, version=__version__, tail=self.tail.state, state=self.state)
+            _Saved(
+                format=CACHE_FORMAT,
+                version=__version__,
+                counter=self._counter_name(),
+                tail=self.tail.state,
+                state=self.state,
+            )
         )
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

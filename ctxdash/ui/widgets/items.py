@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact, truncate
+from ctxdash.ui.format import compact, truncate, truncate_left
 from ctxdash.ui.widgets.panel import Panel
 
 KIND = {
@@ -46,11 +46,11 @@ class BiggestItems(Panel):
             what = item.tool or KIND.get(item.kind, item.kind)
             line = Text(f"{compact(item.tokens):>6} ", style="bold")
             line.append(f"{KIND.get(item.kind, item.kind)[:6]:<7}", style="dim")
+            meta = f" t{item.turn} {_age(item.timestamp, b.last_activity)}".rstrip()
+            room = max(4, width - line.cell_len - len(meta))
             detail = what if not item.path else f"{what} {item.path}"
-            meta = f" t{item.turn} {_age(item.timestamp, b.last_activity)}"
-            room = width - 14 - len(meta)
             if item.path and len(detail) > room:
-                detail = f"{what} …{item.path[-max(1, room - len(what) - 2) :]}"
+                detail = f"{what} " + truncate_left(item.path, max(2, room - len(what) - 1))
             line.append(truncate(detail, room))
             line.append(meta.rjust(max(0, width - line.cell_len)), style="dim")
             lines.append(line)

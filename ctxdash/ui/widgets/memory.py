@@ -8,7 +8,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact, truncate
+from ctxdash.ui.format import compact, truncate, truncate_left
 from ctxdash.ui.widgets.panel import Panel
 
 
@@ -41,7 +41,7 @@ class MemoryPanel(Panel):
             line = Text(f"T{m.tier} ", style="bold" if m.loaded else "dim")
             line.append(f"{compact(m.tokens):>5} {m.lines:>4}L ", style="" if m.loaded else "dim")
             line.append(
-                truncate(_short(m.path, b.cwd), width - 15), style="" if m.loaded else "dim"
+                truncate_left(_short(m.path, b.cwd), width - 15), style="" if m.loaded else "dim"
             )
             lines.append(line)
             for w in m.warnings[:2]:
