@@ -86,9 +86,10 @@ class CtxDashApp(App[None]):
         self.settings = settings
         self.clock = clock
         if counter is None:
-            from ctxdash.core.tokens import CachedCounter
+            from ctxdash.core.tokens import CachedCounter, preload_in_background
 
             counter = CachedCounter()
+            preload_in_background()  # the first new turn should not wait for it
         self.counter = counter
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
@@ -192,7 +193,7 @@ class CtxDashApp(App[None]):
         queue: asyncio.Queue[set[tuple[object, str]]] = asyncio.Queue()
         options = {
             "debounce": self.settings.debounce_ms,
-            "step": min(50, self.settings.debounce_ms),
+            "step": min(20, self.settings.debounce_ms),
             "force_polling": self.settings.force_polling,
             "poll_delay_ms": 100,
         }
