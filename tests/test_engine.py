@@ -252,3 +252,25 @@ def test_corruption_never_raises(tmp_path: Path, seed: int, flips: int) -> None:
     b = session_budget(path, config=Config(), counter=COUNTER, use_cache=False)
     assert sum(c.tokens for c in b.categories) == b.used
     assert b.malformed_lines <= flips + 1
+
+
+def test_skills_and_agents_from_disk_are_carved_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = _home(tmp_path, "subagents_inline")  # Claude Code 2.0.27: no listing attachments
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    skill = home.root / "skills" / "deploy" / "SKILL.md"
+    skill.parent.mkdir(parents=True)
+    skill.write_text(
+        "---\nname: deploy\ndescription: "
+        + "Ship the app to production. " * 20
+        + "\n---\nbody is not listed\n"
+    )
+    agent = Path(home.cwd) / ".claude" / "agents" / "reviewer.md"
+    agent.parent.mkdir(parents=True)
+    agent.write_text("---\nname: reviewer\ndescription: Reviews diffs for bugs.\n---\nPrompt.\n")
+    b = session_budget(home.transcript, config=Config(), counter=COUNTER, use_cache=False)
+    rows = {c.name: c for c in b.categories}
+    assert rows["skills"].tokens > 50 and rows["skills"].estimated
+    assert rows["agents"].tokens > 0
+    assert sum(c.tokens for c in b.categories) == b.used

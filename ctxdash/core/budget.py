@@ -16,6 +16,7 @@ import msgspec
 from ctxdash.core.attribution import Item, apportion
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
+from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory
 from ctxdash.core.models import model_info
 from ctxdash.core.session import Compaction, SessionState
@@ -212,6 +213,7 @@ def build_budget(
     reported_window: int | None = None,
     env: ClaudeEnv | None = None,
     memory: list[MemoryFile] | None = None,
+    listings: list[Listing] | None = None,
 ) -> Budget:
     """Assemble the budget of one session."""
     info = model_info(state.model)
@@ -229,6 +231,12 @@ def build_budget(
                 managed_dir=managed_dir(),
                 nested_loaded=state.nested_memory,
             )
+    if listings is None:
+        listings = [] if state.sidechain else discover_listings(state.cwd, claude_root)
+    listed = {"skills": 0, "agents": 0}
+    texts = [entry.text for entry in listings]
+    for entry, n in zip(listings, counter.count_many(texts) if texts else [], strict=True):  # type: ignore[attr-defined]
+        listed["skills" if entry.kind == "skill" else "agents"] += round(n * factor) + 4
     win = decide_window(
         info,
         env=env,
@@ -241,7 +249,7 @@ def build_budget(
     ac = autocompact(win.size, info, state.version, env)
     levels = thresholds(win.size, config, ac.at)
 
-    categories, used, source, pending = _categories(state, memory, counter, factor)
+    categories, used, source, pending = _categories(state, memory, listed, counter, factor)
     last_output = state.last_output if source == "usage" else 0
     top = sorted(state.items, key=lambda i: i.tokens, reverse=True)[: config.top_items]
     budget_free = max(0, win.size - used - ac.reserve)
@@ -324,7 +332,11 @@ def _top(item: Item) -> TopItem:
 
 
 def _categories(
-    state: SessionState, memory: list[MemoryFile], counter: object, factor: float
+    state: SessionState,
+    memory: list[MemoryFile],
+    listed: dict[str, int],
+    counter: object,
+    factor: float,
 ) -> tuple[list[Category], int, str, int]:
     """Rows summing exactly to ``used``, plus ``used``, its source and pending tokens."""
     resolver = state.resolver
@@ -357,7 +369,10 @@ def _categories(
         estimated.update(rows)
         pending = 0
 
-    memory_rows = _fit(static, [(f"memory:{m.path}", m.tokens) for m in disk])
+    carved = [(f"memory:{m.path}", m.tokens) for m in disk]
+    # Listings recorded as attachments are already items; otherwise they hide in the static part.
+    carved += [(name, tokens) for name, tokens in listed.items() if tokens and name not in rows]
+    memory_rows = _fit(static, carved)
     rows["system"] = static - sum(t for _, t in memory_rows)
     estimated.update(name for name, _ in memory_rows)
     if source != "usage":

@@ -14,6 +14,7 @@ from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude_env import load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.discover import is_sidechain_file, subagent_files
+from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
 from ctxdash.core.status import claude_root_of
@@ -52,6 +53,7 @@ class Monitor:
         self.tracker = Tracker(transcript, counter=self.counter)
         self.subs: dict[str, Tracker] = {}
         self.memory: list[MemoryFile] | None = None
+        self.listings: list[Listing] = []
         self.memory_dirs: set[Path] = set()
 
     @property
@@ -106,6 +108,7 @@ class Monitor:
         state = self.tracker.state
         if self.memory is None or everything or self._memory_changed(changed or set()):
             self.memory = self._scan_memory()
+            self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
         subagents = [] if state.sidechain else self._subagents(changed)
         return build_budget(
             state,
@@ -117,6 +120,7 @@ class Monitor:
             subagents=subagents,
             env=load_claude_env(self.root, state.cwd),
             memory=self.memory,
+            listings=self.listings,
         )
 
     def _memory_changed(self, changed: set[Path]) -> bool:
