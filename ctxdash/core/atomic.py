@@ -1,0 +1,121 @@
+"""Write files so that nothing is ever half-written or overwritten by accident.
+
+Every action writes through here: a temporary file in the target folder, flushed and synced,
+then renamed into place (atomic on POSIX and Windows). ``exclusive=True`` refuses to replace an
+existing file. Errors become :class:`ActionError` with a sentence a user can act on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+class ActionError(Exception):
+    """An action failed; the message says why in one sentence. Nothing was left behind."""
+
+
+def explain(err: OSError, path: Path) -> str:
+    """A one-line reason for an OS error on ``path``."""
+    if err.errno == errno.ENOSPC:
+        return f"{path}: the disk is full"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"{path}: permission denied"
+    if err.errno == errno.ENOENT:
+        return f"{path}: does not exist (vanished?)"
+    if err.errno == errno.EROFS:
+        return f"{path}: read-only file system"
+    return f"{path}: {err.strerror or err}"
+
+
+def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically.
+
+    Args:
+        exclusive: fail if ``path`` exists (checked again at the final link, not only before).
+
+    Raises:
+        ActionError: the folder cannot be created or written, the disk is full, or (with
+            ``exclusive``) the file exists.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ActionError(explain(err, path.parent)) from err
+    if exclusive and path.exists():
+        raise ActionError(f"{path}: already exists (not overwritten)")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if exclusive:
+            try:
+                os.link(tmp, path)  # fails if path appeared meanwhile
+            except FileExistsError as err:
+                raise ActionError(f"{path}: already exists (not overwritten)") from err
+            except OSError:
+                if path.exists():
+                    raise ActionError(f"{path}: already exists (not overwritten)") from None
+                os.replace(tmp, path)  # file systems without hard links
+        else:
+            os.replace(tmp, path)
+    except OSError as err:
+        raise ActionError(explain(err, path)) from err
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path: Path, text: str, *, exclusive: bool = False) -> Path:
+    """:func:`write_bytes` for UTF-8 text."""
+    return write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
+
+
+def copy_file(src: Path, dest: Path) -> Path:
+    """Copy ``src`` to a new file ``dest`` atomically (never replacing ``dest``).
+
+    The copy is taken from the bytes as they are now; ``src`` is only read.
+    """
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ActionError(explain(err, dest.parent)) from err
+    if dest.exists():
+        raise ActionError(f"{dest}: already exists (not overwritten)")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with open(src, "rb") as source, os.fdopen(fd, "wb") as fh:
+            shutil.copyfileobj(source, fh, 1024 * 1024)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except OSError as err:
+        raise ActionError(explain(err, src if not src.exists() else dest)) from err
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def unique_dir(parent: Path, stem: str) -> Path:
+    """A new folder ``parent/stem`` (``stem-2``, ``stem-3`` … if taken); never reuses one."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ActionError(explain(err, parent)) from err
+    for n in range(1, 10_000):
+        candidate = parent / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise ActionError(explain(err, candidate)) from err
+    raise ActionError(f"{parent}: too many folders named {stem}")
