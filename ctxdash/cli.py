@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
     sessions.add_argument("--limit", type=int, help="at most this many")
     sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    from ctxdash.cli_actions import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -188,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args.command = "dashboard"
     try:
+        if args.command not in COMMANDS:
+            from ctxdash.cli_actions import run
+
+            return run(args)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130

@@ -11,8 +11,10 @@ from ctxdash.core.tokens import HeuristicCounter
 from ctxdash.synth import LiveSession
 from ctxdash.ui.app import CtxDashApp
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched
+from ctxdash.ui.screens.fork import ForkPicker
 from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
+from ctxdash.ui.screens.summary import SummaryPreview
 from ctxdash.ui.widgets.gauge import Gauge
 from tests.ui_support import fixed_app, fixed_demo
 
@@ -94,30 +96,61 @@ def _with_used(budget, used: int):  # type: ignore[no-untyped-def]
     )
 
 
-async def test_keys_for_coming_actions_help_and_theme(tmp_path: Path) -> None:
-    demo = fixed_demo(5, name="keys")
+async def _wait_screen(pilot, kind) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(pilot.app.screen, kind):
+            return
+    raise AssertionError(f"{kind.__name__} did not open")
+
+
+async def test_keys_actions_help_and_theme(tmp_path: Path) -> None:
+    demo = fixed_demo(12, name="keys")
     app = fixed_app(demo.transcript)
     async with app.run_test(size=(80, 30)) as pilot:
         await _settle(app, pilot)
-        for key in ("s", "f", "c"):
-            await pilot.press(key)
-            await pilot.pause()
-        assert len(app._notifications) >= 3
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("snapshot at" in e for e in _events(app))
+        await pilot.press("f")
+        await _wait_screen(pilot, ForkPicker)
+        await pilot.press("escape")
+        await pilot.press("c")
+        await _wait_screen(pilot, SummaryPreview)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("summary copied" in e for e in _events(app))
         before = app.theme
         await pilot.press("t")
         assert app.theme != before
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await _wait_screen(pilot, HelpScreen)
         await pilot.press("escape")
-        await pilot.pause()
         await pilot.press("l")
-        for _ in range(40):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, SessionListScreen):
-                break
-        assert isinstance(app.screen, SessionListScreen)
+        await _wait_screen(pilot, SessionListScreen)
         await pilot.press("escape")
+
+
+async def test_fork_from_the_dashboard_copies_the_resume_command(tmp_path: Path) -> None:
+    demo = fixed_demo(8, name="fork")
+    original = demo.transcript.read_bytes()
+    app = fixed_app(demo.transcript)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("f")
+        await _wait_screen(pilot, ForkPicker)
+        await pilot.press("enter")  # "at the end"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert demo.transcript.read_bytes() == original
+    assert copied
+    assert copied[0].startswith("claude --resume ")
+    new_id = copied[0].split()[-1]
+    assert (demo.transcript.parent / f"{new_id}.jsonl").exists()
 
 
 async def test_broken_theme_file_gives_one_message(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -271,6 +271,7 @@ def test_skills_and_agents_from_disk_are_carved_out(
     agent.write_text("---\nname: reviewer\ndescription: Reviews diffs for bugs.\n---\nPrompt.\n")
     b = session_budget(home.transcript, config=Config(), counter=COUNTER, use_cache=False)
     rows = {c.name: c for c in b.categories}
-    assert rows["skills"].tokens > 50 and rows["skills"].estimated
+    assert rows["skills"].tokens > 50
+    assert rows["skills"].estimated
     assert rows["agents"].tokens > 0
     assert sum(c.tokens for c in b.categories) == b.used

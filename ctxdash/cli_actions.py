@@ -1,0 +1,204 @@
+"""``ctxdash snapshot | snapshots | diff | fork | summary | handoff``.
+
+Thin wrappers over :mod:`ctxdash.core.actions`: resolve the session, run the action, print a
+short human result or one JSON object, and turn every failure into one line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the action subcommands on the main parser."""
+    p = sub.add_parser("snapshot", help="freeze a session's state (and copy its files)")
+    p.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("snapshots", help="list snapshots, newest first")
+    p.add_argument("session", nargs="?", help="only this session id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("diff", help="what grew between two snapshots")
+    p.add_argument("a", help="older snapshot (folder or snapshot.json)")
+    p.add_argument("b", help="newer snapshot")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("fork", help="a new session that `claude --resume` opens")
+    p.add_argument("session", nargs="?")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--at", metavar="UUID", help="branch at this message")
+    where.add_argument("--last", type=int, metavar="N", help="drop the last N turns")
+    p.add_argument("--title", help="title shown in the resume picker")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("summary", help="a compressed summary to take before /clear")
+    p.add_argument("session", nargs="?")
+    p.add_argument("--ratio", type=float, help="at most this fraction of the context (0.3)")
+    p.add_argument("--max-tokens", type=int, help="and at most this many tokens (15000)")
+    p.add_argument("-o", "--output", type=Path, help="write here instead of the data folder")
+    p.add_argument("--seed", action="store_true", help="also start a fresh session seeded with it")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("handoff", help="the multi-agent handoff package (PRACTICE §4)")
+    p.add_argument("session", nargs="?")
+    p.add_argument("--to", default="next-agent", help="receiving agent")
+    p.add_argument("--json", action="store_true")
+
+
+def _emit(args: argparse.Namespace, data: object, text: str) -> None:
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
+    else:
+        print(text)
+
+
+def _session(args: argparse.Namespace) -> Path:
+    from ctxdash.core.discover import resolve_session
+
+    return resolve_session(args.session)
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from ctxdash.core.actions import snapshot
+
+    path, snap = snapshot(_session(args), config=_config())
+    cw = snap.context_window
+    _emit(
+        args,
+        {
+            "path": str(path),
+            "session_id": snap.session_id,
+            "used": cw.used,
+            "window": cw.total,
+            "transcript_copy": snap.transcript_copy,
+        },
+        f"snapshot {path}\n{cw.used:,} of {cw.total:,} tokens ({cw.position_percent}%)",
+    )
+    return EXIT_OK
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    from ctxdash.core.snapshot import list_snapshots
+
+    rows = list_snapshots(args.session)
+    text = "\n".join(
+        f"{r.created_at[:19]}  {r.session_id[:8]}  {r.used:>9,} / {r.window:,}  {r.path}"
+        for r in rows
+    )
+    _emit(args, rows, text or "(no snapshots)")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ctxdash.core.snapshot import diff_snapshots, load_snapshot
+
+    a, b = load_snapshot(Path(args.a)), load_snapshot(Path(args.b))
+    d = diff_snapshots(a, b, a_path=args.a, b_path=args.b)
+    lines = [f"used {d.used_before:,} → {d.used_after:,} ({d.used_delta:+,})"]
+    lines += [f"  {c.delta:+9,}  {c.label}  ({c.before:,} → {c.after:,})" for c in d.categories]
+    if d.new_compactions:
+        lines.append(f"  {d.new_compactions} compaction(s) in between")
+    lines += [f"  new file: {f}" for f in d.new_files]
+    lines += [f"  done: {t}" for t in d.todos_done]
+    _emit(args, d, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_fork(args: argparse.Namespace) -> int:
+    from ctxdash.core.actions import fork
+
+    result = fork(_session(args), at=args.at, last=args.last, title=args.title)
+    _emit(
+        args,
+        {
+            "session_id": result.session_id,
+            "path": result.path,
+            "resume_command": result.resume_command,
+            "lines": result.lines,
+            "forked_from": result.forked_from,
+        },
+        f"forked {result.session_id} ({result.lines} lines)\n{result.path}\n"
+        f"resume with: {result.resume_command}",
+    )
+    return EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from ctxdash.core.actions import seed, summary
+
+    config = _config()
+    transcript = _session(args)
+    result = summary(
+        transcript, config=config, ratio=args.ratio, max_tokens=args.max_tokens, out=args.output
+    )
+    data: dict[str, object] = {
+        "path": result.path,
+        "tokens": result.tokens,
+        "source_tokens": result.source_tokens,
+        "ratio": result.ratio,
+        "archive": result.archive,
+    }
+    text = (
+        f"summary {result.path}\n{result.tokens:,} tokens from {result.source_tokens:,} "
+        f"(ratio {result.ratio:.2f}, budget {result.budget:,})\narchive {result.archive}"
+    )
+    if args.seed:
+        seeded = seed(transcript, result.markdown, config=config)
+        data["seeded"] = {
+            "session_id": seeded.session_id,
+            "path": seeded.path,
+            "resume_command": seeded.resume_command,
+        }
+        text += f"\nfresh session: {seeded.resume_command}"
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_handoff(args: argparse.Namespace) -> int:
+    from ctxdash.core.actions import handoff
+
+    path, package = handoff(_session(args), to_agent=args.to, config=_config())
+    text = f"handoff {path}" + "".join(f"\nwarning: {w}" for w in package.warnings)
+    data = msgspec.to_builtins(package) | {"path": path}
+    _emit(args, data, text)
+    if package.warnings and not args.json:
+        print("\n".join(f"ctxdash: {w}" for w in package.warnings), file=sys.stderr)
+    return EXIT_OK
+
+
+def _config():  # type: ignore[no-untyped-def]
+    from ctxdash.core.config import load_config
+
+    return load_config()
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "snapshot": cmd_snapshot,
+    "snapshots": cmd_snapshots,
+    "diff": cmd_diff,
+    "fork": cmd_fork,
+    "summary": cmd_summary,
+    "handoff": cmd_handoff,
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run an action subcommand; known failures become one line on stderr."""
+    from ctxdash.core.atomic import ActionError
+    from ctxdash.core.config import ConfigError
+    from ctxdash.core.discover import SessionNotFound
+    from ctxdash.textout import error
+
+    try:
+        return COMMANDS[args.command](args)
+    except (ActionError, ConfigError, SessionNotFound) as err:
+        error(str(err))
+        return EXIT_ERROR

@@ -1,0 +1,573 @@
+"""Fork a Claude Code session into a new transcript that ``claude --resume NEW_ID`` opens.
+
+The original transcript is only read. The fork is ``<NEW_ID>.jsonl`` beside it (same project
+folder), written atomically and never over an existing file. What it holds (FORMATS.md §8):
+
+* the conversation chain from the root to the cut point, in file order: the ancestors of the
+  cut by ``parentUuid`` (``progress`` and other non-conversation lines in between are skipped,
+  a ``compact_boundary`` is followed back through its ``logicalParentUuid`` so the history
+  before a compaction stays, as in the original), plus the sibling lines Claude Code writes
+  off the main path for one reply: the other lines of the same ``message.id`` and the
+  ``tool_result`` lines (and their hook attachments) of parallel tool calls. Abandoned
+  ``/rewind`` branches, sidechain (inline subagent) lines and everything after the cut go;
+* the cut never splits a reply: when the last kept reply continues after the cut or has a
+  ``tool_use`` without its kept ``tool_result``, the cut moves back to just before that reply;
+* lines are copied byte for byte except ``sessionId`` (rewritten to the new id) and, where a
+  parent was dropped, ``parentUuid`` (re-linked to the nearest kept ancestor); ``uuid``,
+  ``cwd``, ``message`` (thinking blocks and their signatures) are untouched;
+* per-session settings (``mode``, ``permission-mode``, ``tag``, ``agent-*``) are kept;
+  titles, ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, request-replay and
+  other bookkeeping lines are dropped (and counted); ``content-replacement`` lines are kept
+  only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
+* one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended.
+
+``last=N`` drops the final N turns: the cut is the last message before the N-th last real user
+prompt (``last=1`` removes the final prompt and all that followed it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
+
+__all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
+
+#: Conversation nodes (linked by uuid/parentUuid); everything else is metadata.
+CONVERSATION = frozenset({"user", "assistant", "system", "attachment"})
+#: Per-session settings that still apply to the fork ("last one wins" lines).
+KEEP_META = frozenset(
+    {"tag", "agent-name", "agent-color", "agent-setting", "mode", "permission-mode", "memory-mode"}
+)
+TITLES = frozenset({"summary", "custom-title", "ai-title"})
+_NOISE = ("<local-command-", "<command-name>", "Caveat:", "[Request interrupted")
+_DEC = msgspec.json.Decoder()
+_ENC = msgspec.json.encode
+
+
+class ForkError(ActionError):
+    """The fork cannot be made; the message says why. Nothing was written."""
+
+
+class ForkResult(msgspec.Struct, kw_only=True):
+    """What a fork (or a seeded session) wrote."""
+
+    session_id: str
+    path: str
+    resume_command: str
+    #: Lines written (the appended title and provenance lines included).
+    lines: int
+    #: ``session_id`` and ``transcript`` of the original, ``uuid`` of the (final) cut point.
+    forked_from: dict[str, str | None]
+    #: Lines of the original left out, by reason (line type, ``after-cut``, ``off-chain`` ...).
+    dropped: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Rec:
+    """One decoded line of a transcript."""
+
+    pos: int
+    raw: bytes
+    obj: dict[str, Any]
+    type: str
+    uuid: str | None
+    parent: str | None
+    side: bool
+    group: str | None = None
+    uses: list[str] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)
+
+    @property
+    def conv(self) -> bool:
+        """A node of the main conversation chain."""
+        return self.type in CONVERSATION and self.uuid is not None and not self.side
+
+    @property
+    def message(self) -> bool:
+        return self.type in ("user", "assistant")
+
+
+def _rec(pos: int, raw: bytes, obj: dict[str, Any]) -> _Rec:
+    """Index one decoded line: ids, parent, tool calls or results, reply group."""
+
+    def text(key: str) -> str | None:
+        value = obj.get(key)
+        return value if isinstance(value, str) else None
+
+    side = obj.get("isSidechain") is True
+    rec = _Rec(pos, raw, obj, text("type") or "", text("uuid"), text("parentUuid"), side)
+    msg = obj["message"] if isinstance(obj.get("message"), dict) else {}
+    content = msg.get("content")
+    for block in content if isinstance(content, list) else ():
+        kind = block.get("type") if isinstance(block, dict) else None
+        if rec.type == "assistant" and kind == "tool_use" and isinstance(block.get("id"), str):
+            rec.uses.append(block["id"])
+        elif (
+            rec.type == "user"
+            and kind == "tool_result"
+            and isinstance(block.get("tool_use_id"), str)
+        ):
+            rec.results.append(block["tool_use_id"])
+    if rec.type == "assistant":
+        key = msg.get("id") or obj.get("requestId") or rec.uuid
+        rec.group = key if isinstance(key, str) else f"#{pos}"
+    return rec
+
+
+def _parse(data: bytes) -> tuple[list[_Rec], int]:
+    """Decode every line; returns the records and the number of undecodable lines."""
+    recs: list[_Rec] = []
+    bad = 0
+    for pos, raw in enumerate(data.split(b"\n")):
+        if not raw.strip():
+            continue
+        try:
+            obj = _DEC.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            obj = None
+        if not isinstance(obj, dict):
+            bad += 1
+            continue
+        recs.append(_rec(pos, raw, obj))
+    return recs, bad
+
+
+class _Chain:
+    """The main-chain index of a transcript: walk parents, group replies."""
+
+    def __init__(self, recs: list[_Rec]) -> None:
+        self.by_uuid = {r.uuid: r for r in recs if r.uuid is not None and not r.side}
+        self.main = [r for r in recs if r.conv]
+        self.groups: dict[str, list[_Rec]] = {}
+        for r in self.main:
+            if r.group is not None:
+                self.groups.setdefault(r.group, []).append(r)
+
+    def resolve(self, uid: str | None) -> _Rec | None:
+        """The first conversation node at or above ``uid`` (progress lines are skipped)."""
+        seen: set[str] = set()
+        while uid is not None and uid not in seen:
+            seen.add(uid)
+            node = self.by_uuid.get(uid)
+            if node is None:
+                return None
+            if node.conv:
+                return node
+            uid = node.parent
+        return None
+
+    def up(self, rec: _Rec) -> _Rec | None:
+        """The conversation parent; a compaction boundary leads to its logical parent."""
+        parent = self.resolve(rec.parent)
+        if parent is None and rec.obj.get("subtype") == "compact_boundary":
+            parent = self.resolve(rec.obj.get("logicalParentUuid"))
+        return parent
+
+    def ancestors(self, rec: _Rec | None) -> list[_Rec]:
+        """``rec`` and its ancestors, newest first."""
+        out: list[_Rec] = []
+        seen: set[int] = set()
+        while rec is not None and rec.pos not in seen:
+            seen.add(rec.pos)
+            out.append(rec)
+            rec = self.up(rec)
+        return out
+
+    def nearest_message(self, rec: _Rec | None) -> _Rec | None:
+        """The first user/assistant line at or above ``rec``."""
+        return next((r for r in self.ancestors(rec) if r.message), None)
+
+    def kept_parent(self, rec: _Rec, kept: set[int]) -> str | None:
+        """uuid of the nearest kept ancestor by ``parentUuid`` (the re-linked parent)."""
+        parent, seen = self.resolve(rec.parent), set()
+        while parent is not None and parent.pos not in kept and parent.pos not in seen:
+            seen.add(parent.pos)
+            parent = self.resolve(parent.parent)
+        return parent.uuid if parent is not None and parent.pos in kept else None
+
+    def select(self, cut: _Rec) -> set[int]:
+        """Positions of the conversation lines kept for a fork ending at ``cut``."""
+        anc = self.ancestors(cut)
+        kept = {r.pos for r in anc}
+        uses = {u for r in anc for u in r.uses}
+        answered = {t for r in anc for t in r.results}
+        groups = {r.group for r in anc if r.group is not None}
+        side: set[int] = set()
+        for r in self.main:
+            if r.pos > cut.pos:
+                break
+            parent = self.resolve(r.parent)
+            if r.pos in kept or parent is None or parent.pos not in kept:
+                continue
+            if r.type == "assistant":
+                ok = r.group in groups
+            elif r.type == "user":
+                ok = bool(r.results) and all(t in uses and t not in answered for t in r.results)
+            else:
+                ok = parent.pos in side
+            if ok:
+                kept.add(r.pos)
+                side.add(r.pos)
+                uses.update(r.uses)
+                answered.update(r.results)
+        return kept
+
+    def split_reply(self, kept: set[int], cut: _Rec) -> _Rec | None:
+        """First line of the last kept reply if the cut splits it, else ``None``."""
+        last = next((r for r in reversed(self.main) if r.pos in kept and r.group), None)
+        if last is None or last.group is None:
+            return None
+        lines = self.groups[last.group]
+        answered = {t for r in self.main if r.pos in kept for t in r.results}
+        mine = [r for r in lines if r.pos in kept]
+        if any(r.pos > cut.pos for r in lines) or any(
+            u not in answered for r in mine for u in r.uses
+        ):
+            return mine[0]
+        return None
+
+
+def _iso(now: datetime | None) -> str:
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _is_lower_uuid(value: str) -> bool:
+    try:
+        return str(uuidlib.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _new_id(new_id: str | None) -> str:
+    if new_id is None:
+        return str(uuidlib.uuid4())
+    if not _is_lower_uuid(new_id):
+        raise ForkError(f"{new_id!r}: a session id must be a lowercase UUID")
+    return new_id
+
+
+def _patch(raw: bytes, obj: dict[str, Any], changes: dict[str, Any]) -> bytes:
+    """``raw`` with ``changes`` applied, byte-identical elsewhere when possible.
+
+    The exact bytes ``"key":value`` can only be that key in compact JSON (inside a string the
+    quotes would be escaped); when it is not found exactly once, or the result does not decode
+    to the expected object, the line is re-encoded (same values and key order).
+    """
+    new = {**obj, **changes}
+    out = raw
+    for key, value in changes.items():
+        needle = b'"' + key.encode() + b'":'
+        if key not in obj or out.count(needle + _ENC(obj[key])) != 1:
+            return _ENC(new)
+        out = out.replace(needle + _ENC(obj[key]), needle + _ENC(value))
+    try:
+        if _DEC.decode(out) == new:
+            return out
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass
+    return _ENC(new)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError as err:
+        raise ForkError(f"{path}: transcript not found") from err
+    except IsADirectoryError as err:
+        raise ForkError(f"{path}: is a folder, not a transcript") from err
+    except OSError as err:
+        raise ForkError(f"cannot read the transcript: {explain(err, path)}") from err
+
+
+def _is_prompt(rec: _Rec) -> bool:
+    """A prompt the user typed (not meta, tool results, compaction summaries or commands)."""
+    obj = rec.obj
+    if rec.type != "user" or obj.get("isMeta") or obj.get("isCompactSummary") or rec.results:
+        return False
+    msg = obj.get("message")
+    content = msg.get("content") if isinstance(msg, dict) else None
+    if isinstance(content, list):
+        texts = [b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"]
+        content = next((t for t in texts if isinstance(t, str)), None)
+    return isinstance(content, str) and not content.lstrip().startswith(_NOISE)
+
+
+def _find_cut(chain: _Chain, recs: list[_Rec], at: str | None, last: int | None) -> _Rec:
+    leaf = next((r for r in reversed(chain.main) if r.message), None)
+    if leaf is None:
+        raise ForkError("nothing to fork: the transcript has no user or assistant message")
+    if at is not None:
+        hits = [r for r in recs if r.uuid == at]
+        if not hits and len(at) >= 8:
+            hits = [r for r in recs if r.uuid and r.uuid.startswith(at)]
+            if len({r.uuid for r in hits}) > 1:
+                raise ForkError(f"{at}: more than one message starts with this")
+        if not hits:
+            raise ForkError(f"{at}: no message with this uuid in the transcript")
+        rec = hits[-1]
+        if rec.side:
+            raise ForkError(f"{at}: a subagent (sidechain) message; pick a main-chain message")
+        if not rec.message:
+            raise ForkError(f"{at}: a {rec.type or 'untyped'} line, not a user/assistant message")
+        return chain.by_uuid.get(rec.uuid or "", rec)
+    if last is None:
+        return leaf
+    if last < 1:
+        raise ForkError(f"--last {last}: give a number of turns of 1 or more")
+    prompts = [r for r in chain.ancestors(leaf) if _is_prompt(r)]
+    if last >= len(prompts):
+        raise ForkError(f"--last {last}: the session has {len(prompts)} prompt(s); one must stay")
+    cut = chain.nearest_message(chain.up(prompts[last - 1]))
+    if cut is None:
+        raise ForkError(f"--last {last}: nothing is left before that prompt")
+    return cut
+
+
+def _title(recs: list[_Rec]) -> str | None:
+    """The original's title: the last custom title, else AI title, else summary."""
+    keys = {"custom-title": "customTitle", "ai-title": "aiTitle", "summary": "summary"}
+    found = {r.type: r.obj.get(keys[r.type]) for r in recs if r.type in keys}
+    return next((t for k in keys if isinstance(t := found.get(k), str) and t), None)
+
+
+def _tail_lines(
+    new_id: str, title: str, origin: dict[str, Any], now: datetime | None
+) -> list[bytes]:
+    """The appended ``custom-title`` and ``ctxdash-origin`` lines."""
+    stamp = _iso(now)
+    provenance = {"type": "ctxdash-origin", "forkedFrom": origin, "createdAt": stamp}
+    provenance.update(tool="ctxdash", sessionId=new_id)
+    return [
+        _ENC({"type": "custom-title", "customTitle": title, "sessionId": new_id}),
+        _ENC(provenance),
+    ]
+
+
+def _write(target: Path, lines: list[bytes]) -> None:
+    try:
+        write_bytes(target, b"\n".join(lines) + b"\n", exclusive=True)
+    except ActionError as err:
+        raise ForkError(str(err)) from err
+
+
+def _emit(
+    recs: list[_Rec], chain: _Chain, kept: set[int], cut: _Rec, new_id: str, replace: bool
+) -> tuple[list[bytes], dict[str, int], int]:
+    """The fork's lines, the dropped lines by reason, the content-replacement lines kept."""
+    uses = {u for r in chain.main if r.pos in kept for u in r.uses}
+    lines: list[bytes] = []
+    dropped: dict[str, int] = {}
+    replacements = 0
+    for r in recs:
+        changes: dict[str, Any] = {}
+        reason = None
+        if r.side:
+            reason = "sidechain"
+        elif r.conv and r.pos not in kept:
+            reason = "after-cut" if r.pos > cut.pos else "off-chain"
+        elif r.conv:
+            if r.obj.get("parentUuid", ...) != (parent := chain.kept_parent(r, kept)):
+                changes["parentUuid"] = parent
+            if orphans := [t for t in r.results if t not in uses]:
+                content = [
+                    b
+                    for b in r.obj["message"]["content"]
+                    if not (isinstance(b, dict) and b.get("tool_use_id") in orphans)
+                ]
+                changes["message"] = {**r.obj["message"], "content": content}
+                reason = None if content else "orphan-tool-result"
+        elif r.type == "content-replacement" and replace and r.pos <= cut.pos:
+            items = r.obj.get("replacements")
+            mine = [x for x in items or () if isinstance(x, dict) and x.get("toolUseId") in uses]
+            if r.obj.get("agentId") or not mine:
+                reason = "content-replacement"
+            elif mine != items:
+                changes["replacements"] = mine
+        elif r.type not in KEEP_META:
+            reason = "title" if r.type in TITLES else r.type or "untyped"
+        elif r.pos > cut.pos:
+            reason = "after-cut"
+        if reason is not None:
+            dropped[reason] = dropped.get(reason, 0) + 1
+            continue
+        replacements += r.type == "content-replacement"
+        if "sessionId" in r.obj and r.obj["sessionId"] != new_id:
+            changes["sessionId"] = new_id
+        lines.append(_patch(r.raw, r.obj, changes) if changes else r.raw)
+    return lines, dropped, replacements
+
+
+def _result(
+    new_id: str, target: Path, lines: list[bytes], source: dict[str, Any], dropped: dict[str, int]
+) -> ForkResult:
+    return ForkResult(
+        session_id=new_id,
+        path=str(target),
+        resume_command=f"claude --resume {new_id}",
+        lines=len(lines),
+        forked_from={k: (str(v) if v is not None else None) for k, v in source.items()},
+        dropped=dropped,
+    )
+
+
+def fork_session(
+    transcript: Path,
+    *,
+    at: str | None = None,
+    last: int | None = None,
+    new_id: str | None = None,
+    now: datetime | None = None,
+    title: str | None = None,
+) -> ForkResult:
+    """Write a new session branching from ``transcript`` (see the module docstring).
+
+    Args:
+        transcript: The original ``<sessionId>.jsonl`` (only read).
+        at: Cut at this user/assistant message uuid (a unique prefix of 8+ characters works).
+        last: Drop the final ``last`` turns instead (``1`` = the last prompt and its replies).
+        new_id: The new session id (lowercase UUID); default a random one.
+        now: The time recorded in the provenance line.
+        title: The fork's title; default ``Fork of <original title or id>``.
+
+    Raises:
+        ForkError: unreadable transcript, unknown ``at``, nothing to fork, existing target.
+    """
+    transcript = Path(transcript).absolute()
+    if at is not None and last is not None:
+        raise ForkError("give either a message uuid or a number of turns, not both")
+    new_id = _new_id(new_id)
+    recs, malformed = _parse(_read(transcript))
+    chain = _Chain(recs)
+    cut = _find_cut(chain, recs, at, last)
+    while (first := chain.split_reply(kept := chain.select(cut), cut)) is not None:
+        earlier = chain.nearest_message(chain.up(first))
+        if earlier is None:
+            raise ForkError("nothing to fork: the cut falls inside the first reply")
+        cut = earlier
+    old_id = transcript.stem
+    if not _is_lower_uuid(old_id.lower()):
+        old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
+    target = transcript.parent / f"{new_id}.jsonl"
+    if target.exists():
+        raise ForkError(f"{target}: already exists (not overwritten)")
+    results_dir = transcript.parent / transcript.stem / "tool-results"
+    lines, dropped, replacements = _emit(recs, chain, kept, cut, new_id, results_dir.is_dir())
+    if malformed:
+        dropped["malformed"] = malformed
+    origin = {"sessionId": old_id, "transcript": str(transcript), "uuid": cut.uuid}
+    name = title or f"Fork of {_title(recs) or old_id[:8]}"
+    lines += _tail_lines(new_id, name, origin, now)
+    new_dir = transcript.parent / new_id
+    created_dir = not new_dir.exists()
+    try:
+        if replacements:
+            for src in sorted(p for p in results_dir.rglob("*") if p.is_file()):
+                copy_file(src, new_dir / "tool-results" / src.relative_to(results_dir))
+        _write(target, lines)
+    except ActionError as err:
+        if created_dir:
+            shutil.rmtree(new_dir, ignore_errors=True)
+        raise ForkError(str(err)) from err
+    source = {"session_id": old_id, "transcript": str(transcript), "uuid": cut.uuid}
+    return _result(new_id, target, lines, source, dropped)
+
+
+def seed_session(
+    project_dir: Path,
+    *,
+    cwd: str,
+    text: str,
+    new_id: str | None = None,
+    now: datetime | None = None,
+    title: str | None = None,
+    git_branch: str | None = None,
+    version: str | None = None,
+    forked_from: dict[str, Any] | None = None,
+) -> ForkResult:
+    """A new resumable session whose whole history is one user message holding ``text``.
+
+    Args:
+        project_dir: The Claude Code project folder to write ``<NEW_ID>.jsonl`` into.
+        cwd: The working directory recorded on the message (shown by the picker).
+        text: The message (typically a compressed summary of another session).
+        forked_from: ``session_id``/``transcript`` of the source, for the provenance line.
+
+    Raises:
+        ForkError: the target exists or cannot be written.
+    """
+    new_id = _new_id(new_id)
+    source = dict(forked_from or {})
+    line: dict[str, Any] = {"parentUuid": None, "isSidechain": False, "userType": "external"}
+    line.update(cwd=cwd, sessionId=new_id, version=version, gitBranch=git_branch, type="user")
+    line = {k: v for k, v in line.items() if v is not None or k == "parentUuid"}
+    line.update(message={"role": "user", "content": text}, uuid=str(uuidlib.uuid4()))
+    line["timestamp"] = _iso(now)
+    sid = source.get("session_id")
+    origin = {"sessionId": sid, "transcript": source.get("transcript"), "uuid": source.get("uuid")}
+    origin["seeded"] = True
+    name = title or (f"Continued from {str(sid)[:8]}" if sid else "Seeded by ctxdash")
+    lines = [_ENC(line), *_tail_lines(new_id, name, origin, now)]
+    target = Path(project_dir) / f"{new_id}.jsonl"
+    _write(target, lines)
+    return _result(new_id, target, lines, source, {})
+
+
+def validate_fork(path: Path) -> list[str]:
+    """Problems ``claude --resume`` would hit with this transcript (empty when fine)."""
+    path = Path(path)
+    problems: list[str] = []
+    if path.suffix != ".jsonl" or not _is_lower_uuid(path.stem):
+        problems.append(f"{path.name}: the file name is not <lowercase uuid>.jsonl")
+    try:
+        recs, bad = _parse(path.read_bytes())
+    except OSError as err:
+        return [*problems, explain(err, path)]
+    if bad:
+        problems.append(f"{bad} line(s) are not JSON objects")
+    ids = sorted({str(r.obj["sessionId"]) for r in recs if "sessionId" in r.obj})
+    if ids and ids != [path.stem]:
+        problems.append(f"mixed or foreign sessionId values: {', '.join(ids)}")
+    conv = [r for r in recs if r.type in CONVERSATION]
+    if conv and conv[0].side:
+        problems.append("the first conversation line is a sidechain (hidden from the picker)")
+    if conv and conv[0].parent is not None:
+        problems.append(f"the first conversation line has parentUuid {conv[0].parent}")
+    nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION or r.parent)]
+    by_uuid: dict[str, _Rec] = {}
+    for r in nodes:
+        if r.uuid in by_uuid:
+            problems.append(f"duplicate uuid {r.uuid}")
+        by_uuid[r.uuid or ""] = r
+    for r in nodes:
+        if r.parent is not None and r.parent not in by_uuid:
+            problems.append(f"{r.uuid}: parentUuid {r.parent} is not in the file")
+    done: set[str] = set()
+    for r in nodes:
+        trail: dict[str, None] = {}  # ordered set
+        uid: str | None = r.uuid
+        while uid is not None and uid in by_uuid and uid not in done and uid not in trail:
+            trail[uid] = None
+            uid = by_uuid[uid].parent
+        if uid in trail:
+            problems.append(f"parentUuid cycle through {uid}")
+        done.update(trail)
+    main = [r for r in conv if not r.side and r.uuid is not None]
+    if not any(r.message for r in main):
+        problems.append("no user or assistant message to resume from")
+    uses = {u for r in main for u in r.uses}
+    results = {t for r in main for t in r.results}
+    if missing := sorted(uses - results):
+        problems.append(f"tool_use without tool_result: {', '.join(missing[:5])}")
+    if orphans := sorted(results - uses):
+        problems.append(f"tool_result without tool_use: {', '.join(orphans[:5])}")
+    return problems

@@ -1,0 +1,91 @@
+"""The multi-agent handoff package of PRACTICE.md §4, validated before it is written."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from ctxdash.core import paths
+from ctxdash.core.atomic import write_bytes
+from ctxdash.core.budget import Budget
+from ctxdash.core.workstate import WorkState
+
+#: PRACTICE.md §4: hand over only with at least this many tokens available.
+MIN_AVAILABLE = 30_000
+
+
+class Handoff(msgspec.Struct, kw_only=True):
+    """PRACTICE.md §4's package, plus the validation result."""
+
+    handoff_id: str
+    created_at: str
+    from_agent: str
+    to_agent: str
+    session_context: dict[str, Any]
+    task_context: dict[str, Any]
+    recovery_info: dict[str, Any]
+    valid: bool
+    warnings: list[str]
+
+
+def build_handoff(
+    budget: Budget,
+    work: WorkState,
+    *,
+    to_agent: str,
+    from_agent: str = "claude-code",
+    last_checkpoint: str | None = None,
+    now: datetime | None = None,
+) -> Handoff:
+    """Assemble and validate a handoff package for a session."""
+    now = now or datetime.now(UTC)
+    available = max(0, budget.window - budget.used)
+    completed = [t.content for t in work.todos if t.status == "completed"]
+    open_todos = [t.content for t in work.todos if t.status != "completed"]
+    warnings = []
+    if available < MIN_AVAILABLE:
+        warnings.append(
+            f"only {available:,} tokens available (< {MIN_AVAILABLE:,}): "
+            "summarize first (ctxdash summary), then hand over from the fresh session"
+        )
+    return Handoff(
+        handoff_id=str(uuid.uuid4()),
+        created_at=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        from_agent=from_agent,
+        to_agent=to_agent,
+        session_context={
+            "session_id": budget.session_id,
+            "model": budget.model,
+            "context_position": round(100 * budget.used / budget.window, 1),
+            "available_tokens": available,
+            "user_language": None,
+        },
+        task_context={
+            "spec_id": None,
+            "goal": work.goal.text if work.goal else None,
+            "current_phase": work.doing,
+            "completed_steps": completed,
+            "open_steps": open_todos,
+            "next_step": work.next_step or (open_todos[0] if open_todos else None),
+            "files": [f.path for f in work.files],
+        },
+        recovery_info={
+            "last_checkpoint": last_checkpoint,
+            "recovery_tokens_reserved": budget.reserve,
+            "session_fork_available": True,
+            "transcript": budget.transcript,
+        },
+        valid=not warnings,
+        warnings=warnings,
+    )
+
+
+def write_handoff(handoff: Handoff, project: str) -> str:
+    """Write the package under the data dir; returns its path."""
+    stamp = handoff.created_at.replace(":", "").replace("-", "")
+    target = paths.data_dir() / "handoffs" / project / f"{stamp}-{handoff.handoff_id[:8]}.json"
+    write_bytes(target, msgspec.json.format(msgspec.json.encode(handoff)), exclusive=True)
+    return str(target)

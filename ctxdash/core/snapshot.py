@@ -1,0 +1,246 @@
+"""Snapshots: freeze a session's state so it can be compared and recovered.
+
+A snapshot is a folder under ``<data dir>/snapshots/<project>/<session id>/<UTC time>/``:
+
+* ``snapshot.json``: PRACTICE.md §3's structure (``session_id``, ``model``, ``created_at``,
+  ``context_window`` with ``total``/``used``/``available``/``position_percent``) plus the whole
+  budget and the work state a person needs to pick up again;
+* ``transcript.jsonl`` and ``subagents/``: copies of the files as they were, so nothing is lost
+  if Claude Code later compacts or rewrites them.
+
+Folders are never reused or overwritten; every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ctxdash.core import paths
+from ctxdash.core.atomic import ActionError, copy_file, unique_dir, write_bytes
+from ctxdash.core.budget import Budget
+from ctxdash.core.workstate import WorkState
+
+FORMAT = "ctxdash-snapshot/1"
+_ENCODER = msgspec.json.Encoder()
+REQUIRED = ("format", "session_id", "created_at", "context_window", "budget")
+
+
+class ContextWindow(msgspec.Struct, kw_only=True):
+    """PRACTICE.md §3's ``context_window``."""
+
+    total: int
+    used: int
+    available: int
+    position_percent: float
+
+
+class Snapshot(msgspec.Struct, kw_only=True):
+    """What ``snapshot.json`` holds."""
+
+    format: str
+    session_id: str
+    model: str | None
+    created_at: str
+    context_window: ContextWindow
+    persistence: dict[str, Any]
+    work_state: WorkState
+    budget: Budget
+    transcript_copy: str | None
+    subagent_copies: list[str]
+    source_transcript: str
+
+
+class SnapshotInfo(msgspec.Struct, kw_only=True):
+    """One line of ``ctxdash snapshots``."""
+
+    path: str
+    session_id: str
+    created_at: str
+    used: int
+    window: int
+    level: str
+
+
+_DECODER = msgspec.json.Decoder(Snapshot)
+
+
+def snapshots_root() -> Path:
+    """Where snapshots live."""
+    return paths.data_dir() / "snapshots"
+
+
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def take_snapshot(
+    budget: Budget,
+    work: WorkState,
+    *,
+    now: datetime | None = None,
+    copy_files: bool = True,
+) -> tuple[Path, Snapshot]:
+    """Write a new snapshot folder; returns its ``snapshot.json`` and the content.
+
+    Raises:
+        ActionError: the transcript vanished, no permission, disk full (nothing half-written:
+            the folder is removed again).
+    """
+    now = now or datetime.now(UTC)
+    project = Path(budget.transcript).parent.name or "unknown-project"
+    folder = unique_dir(snapshots_root() / project / str(budget.session_id), _stamp(now))
+    try:
+        transcript_copy = None
+        subagents: list[str] = []
+        if copy_files:
+            transcript_copy = str(copy_file(Path(budget.transcript), folder / "transcript.jsonl"))
+            for sub in budget.subagents:
+                if sub.path:
+                    dest = folder / "subagents" / Path(sub.path).name
+                    subagents.append(str(copy_file(Path(sub.path), dest)))
+        snap = Snapshot(
+            format=FORMAT,
+            session_id=str(budget.session_id),
+            model=budget.model,
+            created_at=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            context_window=ContextWindow(
+                total=budget.window,
+                used=budget.used,
+                available=max(0, budget.window - budget.used),
+                position_percent=round(100 * budget.used / budget.window, 1),
+            ),
+            persistence={
+                "auto_load_history": True,
+                "context_preservation": "critical_only",
+                "cache_enabled": True,
+            },
+            work_state=work,
+            budget=budget,
+            transcript_copy=transcript_copy,
+            subagent_copies=subagents,
+            source_transcript=budget.transcript,
+        )
+        target = write_bytes(folder / "snapshot.json", _ENCODER.encode(snap), exclusive=True)
+    except BaseException:
+        _remove_tree(folder)
+        raise
+    return target, snap
+
+
+def _remove_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):
+        with contextlib.suppress(OSError):
+            path.rmdir() if path.is_dir() else path.unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """Read and validate a snapshot (a ``snapshot.json`` or its folder).
+
+    Raises:
+        ActionError: missing, unreadable, not a snapshot, or failing validation.
+    """
+    path = path / "snapshot.json" if path.is_dir() else path
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ActionError(f"{path}: cannot read ({err.strerror or err})") from err
+    try:
+        snap = _DECODER.decode(data)
+    except msgspec.ValidationError as err:
+        raise ActionError(f"{path}: not a valid ctxdash snapshot ({err})") from err
+    except msgspec.DecodeError as err:
+        raise ActionError(f"{path}: not JSON ({err})") from err
+    if snap.format != FORMAT:
+        raise ActionError(f"{path}: unknown snapshot format {snap.format!r}")
+    cw = snap.context_window
+    if cw.used != snap.budget.used or cw.total != snap.budget.window:
+        raise ActionError(f"{path}: inconsistent snapshot (context_window and budget differ)")
+    return snap
+
+
+def list_snapshots(session_id: str | None = None) -> list[SnapshotInfo]:
+    """Every snapshot (of one session, if given), newest first."""
+    root = snapshots_root()
+    pattern = f"*/{session_id}*/*/snapshot.json" if session_id else "*/*/*/snapshot.json"
+    out = []
+    for path in root.glob(pattern) if root.is_dir() else []:
+        try:
+            snap = load_snapshot(path)
+        except ActionError:
+            continue
+        out.append(
+            SnapshotInfo(
+                path=str(path),
+                session_id=snap.session_id,
+                created_at=snap.created_at,
+                used=snap.budget.used,
+                window=snap.budget.window,
+                level=snap.budget.level,
+            )
+        )
+    out.sort(key=lambda s: s.created_at, reverse=True)
+    return out
+
+
+class CategoryDelta(msgspec.Struct, kw_only=True):
+    """How one category changed between two snapshots."""
+
+    name: str
+    label: str
+    before: int
+    after: int
+    delta: int
+
+
+class SnapshotDiff(msgspec.Struct, kw_only=True):
+    """``ctxdash diff A B``: what grew and by how much."""
+
+    a: str
+    b: str
+    used_before: int
+    used_after: int
+    used_delta: int
+    categories: list[CategoryDelta]
+    new_compactions: int
+    new_files: list[str]
+    todos_done: list[str]
+
+
+def diff_snapshots(
+    a: Snapshot, b: Snapshot, *, a_path: str = "A", b_path: str = "B"
+) -> SnapshotDiff:
+    """Compare two snapshots category by category, largest change first."""
+    before = {c.name: c for c in a.budget.categories}
+    after = {c.name: c for c in b.budget.categories}
+    rows = []
+    for name in sorted(set(before) | set(after)):
+        x = before[name].tokens if name in before else 0
+        y = after[name].tokens if name in after else 0
+        if x != y:
+            label = (after.get(name) or before[name]).label
+            rows.append(CategoryDelta(name=name, label=label, before=x, after=y, delta=y - x))
+    rows.sort(key=lambda r: -abs(r.delta))
+    files_a = {f.path for f in a.work_state.files}
+    done_a = {t.content for t in a.work_state.todos if t.status == "completed"}
+    return SnapshotDiff(
+        a=a_path,
+        b=b_path,
+        used_before=a.budget.used,
+        used_after=b.budget.used,
+        used_delta=b.budget.used - a.budget.used,
+        categories=rows,
+        new_compactions=max(0, len(b.budget.compactions) - len(a.budget.compactions)),
+        new_files=[f.path for f in b.work_state.files if f.path not in files_a],
+        todos_done=[
+            t.content
+            for t in b.work_state.todos
+            if t.status == "completed" and t.content not in done_a
+        ],
+    )

@@ -1,0 +1,48 @@
+"""Preview the compressed summary, then copy, save, or start a fresh session with it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown, Static
+
+from ctxdash.ui.format import compact
+
+
+class SummaryPreview(ModalScreen[str | None]):
+    """Dismisses with ``"copy"``, ``"save"``, ``"seed"`` or ``None``."""
+
+    DEFAULT_CSS = """
+    SummaryPreview { align: center middle; }
+    SummaryPreview > Vertical {
+        width: 95%; height: 90%; border: round $primary; background: $surface;
+    }
+    SummaryPreview #summary-head { padding: 0 1; background: $panel; }
+    SummaryPreview VerticalScroll { height: 1fr; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("y", "choose('copy')", "Copy", id="summary-copy"),
+        Binding("w", "choose('save')", "Save", id="summary-save"),
+        Binding("n", "choose('seed')", "Fresh session", id="summary-seed"),
+        Binding("escape,q", "choose('')", "Close", id="summary-close"),
+    ]
+
+    def __init__(self, markdown: str, tokens: int, source: int, budget: int) -> None:
+        super().__init__()
+        self.markdown = markdown
+        self.head = (
+            f"{compact(tokens)} tokens from {compact(source)} "
+            f"(ratio {tokens / source if source else 0:.2f}, budget {compact(budget)}) · "
+            "y copy · w save · n fresh session seeded with it · esc close"
+        )
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.head, id="summary-head")
+            with VerticalScroll():
+                yield Markdown(self.markdown)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice or None)

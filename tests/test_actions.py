@@ -1,0 +1,160 @@
+"""Snapshots, diff, handoff and the action subcommands, end to end on generated sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from ctxdash import synth
+from ctxdash.cli import main
+from ctxdash.core.actions import handoff, snapshot
+from ctxdash.core.atomic import ActionError, write_text
+from ctxdash.core.config import Config
+from ctxdash.core.snapshot import diff_snapshots, list_snapshots, load_snapshot
+from ctxdash.core.tokens import HeuristicCounter
+
+COUNTER = HeuristicCounter()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> synth.ClaudeHome:
+    h = synth.build_claude_home(tmp_path / "claude", seed=8, name="subagents_nested")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(h.root))
+    monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
+    return h
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_snapshot_round_trip(home: synth.ClaudeHome) -> None:
+    before = _digest(home.transcript)
+    path, snap = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    assert _digest(home.transcript) == before  # the user's transcript is never modified
+    data = json.loads(path.read_text())
+    for key in ("session_id", "model", "created_at", "context_window"):
+        assert key in data
+    assert set(data["context_window"]) == {"total", "used", "available", "position_percent"}
+    assert data["context_window"]["used"] == home.expected.used
+    copy = Path(snap.transcript_copy or "")
+    assert copy.read_bytes() == home.transcript.read_bytes()
+    assert len(snap.subagent_copies) == len(home.subagent_files)
+    started = time.perf_counter()
+    again = load_snapshot(path.parent)
+    assert time.perf_counter() - started < 1.0
+    assert again == snap
+    assert again.work_state.latest_asks
+
+
+def test_snapshots_never_overwrite_and_list_newest_first(home: synth.ClaudeHome) -> None:
+    a, _ = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    b, _ = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    assert a != b
+    assert a.exists()
+    listed = list_snapshots(home.transcript.stem)
+    assert [Path(s.path) for s in listed] == [b, a]
+
+
+def test_diff_shows_growth(home: synth.ClaudeHome) -> None:
+    a, snap_a = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    live = synth.LiveSession(seed=2, session_id=home.transcript.stem, cwd=home.cwd)
+    live.append_to(home.transcript)
+    live.append_to(home.transcript)
+    b, snap_b = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    d = diff_snapshots(snap_a, snap_b)
+    assert d.used_delta == snap_b.budget.used - snap_a.budget.used
+    assert sum(c.delta for c in d.categories) == d.used_delta
+
+
+def test_corrupt_snapshot_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "snapshot.json"
+    bad.write_text('{"format": "ctxdash-snapshot/1"}')
+    with pytest.raises(ActionError, match="not a valid"):
+        load_snapshot(bad)
+
+
+def test_handoff_validation(home: synth.ClaudeHome) -> None:
+    path, package = handoff(home.transcript, to_agent="reviewer", config=Config(), counter=COUNTER)
+    data = json.loads(Path(path).read_text())
+    assert data["to_agent"] == "reviewer"
+    ctx = data["session_context"]
+    assert ctx["available_tokens"] == 200_000 - home.expected.used
+    assert package.valid == (ctx["available_tokens"] >= 30_000)
+    assert data["recovery_info"]["session_fork_available"] is True
+
+
+def test_handoff_warns_when_little_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = synth.LiveSession(seed=7, compact_at=196_000)
+    path = tmp_path / "claude" / "projects" / "-p" / f"{live.writer.session_id}.jsonl"
+    path.parent.mkdir(parents=True)
+    while (live.writer.used or 0) < 175_000:
+        live.append_to(path)
+    _, package = handoff(path, to_agent="x", config=Config(), counter=COUNTER)
+    assert not package.valid
+    assert "summarize first" in package.warnings[0]
+
+
+def test_atomic_write_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "a.txt"
+    write_text(target, "one", exclusive=True)
+    with pytest.raises(ActionError, match="already exists"):
+        write_text(target, "two", exclusive=True)
+    assert target.read_text() == "one"
+    assert [p.name for p in target.parent.iterdir()] == ["a.txt"]  # no temporary left behind
+
+
+def test_unwritable_data_dir_is_a_clear_error(
+    home: synth.ClaudeHome,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("CTXDASH_DATA_DIR", str(blocker / "sub"))
+    assert main(["snapshot", str(home.transcript)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ctxdash: ")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["snapshot", "--json"],
+        ["snapshots", "--json"],
+        ["fork", "--json"],
+        ["summary", "--json", "--ratio", "0.3"],
+        ["handoff", "--json", "--to", "qa"],
+    ],
+)
+def test_action_subcommands_json(
+    home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    before = _digest(home.transcript)
+    assert (
+        main([*argv[:1], *([str(home.transcript)] if argv[0] != "snapshots" else []), *argv[1:]])
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert _digest(home.transcript) == before
+    if argv[0] == "fork":
+        assert set(data) >= {"session_id", "path", "resume_command", "lines", "forked_from"}
+        assert Path(data["path"]).exists()
+    if argv[0] == "summary":
+        assert set(data) >= {"path", "tokens", "source_tokens", "ratio", "archive"}
+        assert data["tokens"] <= 0.3 * data["source_tokens"] + 1
+    if argv[0] == "snapshot":
+        assert Path(data["path"]).exists()
+
+
+def test_unknown_session_for_an_action(
+    home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fork", "nope"]) == 1
+    assert "no session 'nope'" in capsys.readouterr().err
