@@ -6,21 +6,24 @@ clear line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-import msgspec
+from typing import TYPE_CHECKING
 
 from ctxdash import __version__
+
+if TYPE_CHECKING:  # imported lazily: most commands need only some of them
+    import argparse
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
 def _int_tokens(text: str) -> int:
     """``200000``, ``200k``, ``1m`` → tokens."""
+    import argparse
+
     value = text.strip().lower().replace("_", "").replace(",", "")
     scale = 1
     if value.endswith("k"):
@@ -38,6 +41,8 @@ def _int_tokens(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the README's usage section)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="ctxdash",
         description="Watch a Claude Code session's context window.",
@@ -66,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=int, help="at most this many")
     sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    from ctxdash.cli_actions import add_parsers
+    from ctxdash import cli_actions, cli_claude
 
-    add_parsers(sub)
+    cli_actions.add_parsers(sub)
+    cli_claude.add_parsers(sub)
     return parser
 
 
@@ -115,6 +121,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         error(f"{path}: cannot read ({err.strerror or err})")
         return EXIT_ERROR
     if args.json:
+        import msgspec
+
         sys.stdout.write(msgspec.json.encode(budget).decode() + "\n")
     else:
         width = _columns()
@@ -144,6 +152,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     rows = list_sessions(config, limit=args.limit)
     if args.json:
+        import msgspec
+
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
     else:
         print(render_sessions(rows, colour=use_colour(sys.stdout, args.color)))
@@ -187,15 +197,18 @@ COMMANDS = {"status": cmd_status, "sessions": cmd_sessions, "dashboard": cmd_das
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ctxdash`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "dashboard"
     try:
-        if args.command not in COMMANDS:
-            from ctxdash.cli_actions import run
+        from ctxdash import cli_actions, cli_claude
 
-            return run(args)
+        if args.command in cli_claude.COMMANDS:
+            return cli_claude.run(args)
+        if args.command in cli_actions.COMMANDS:
+            return cli_actions.run(args)
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return 130

@@ -8,8 +8,12 @@ so the dashboard can follow it. Blocking I/O: call it from a worker thread.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
 from pathlib import Path
 
+from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude_env import load_claude_env, managed_dir
 from ctxdash.core.config import Config
@@ -17,7 +21,7 @@ from ctxdash.core.discover import is_sidechain_file, subagent_files
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
-from ctxdash.core.status import claude_root_of
+from ctxdash.core.status import claude_root_of, reported_window, save_summary
 from ctxdash.core.store import Tracker
 
 
@@ -48,6 +52,7 @@ class Monitor:
         self._open(transcript)
 
     def _open(self, transcript: Path) -> None:
+        self.started = time.time()
         self.transcript = transcript
         self.root = claude_root_of(transcript)
         self.tracker = Tracker(transcript, counter=self.counter)
@@ -62,8 +67,13 @@ class Monitor:
         return self.transcript.parent
 
     def watch_paths(self) -> list[Path]:
-        """Folders a watcher should watch: the project folder and the memory folders."""
+        """Folders to watch: the project folder (recursively), then the memory folders and
+        ctxdash's state folder, where Claude Code hooks leave session events (one level)."""
         out = [self.project_dir]
+        state = paths.state_dir()
+        with contextlib.suppress(OSError):
+            state.mkdir(parents=True, exist_ok=True)
+            out.append(state)
         cwd = self.tracker.state.cwd
         if cwd and not self.tracker.state.sidechain:
             dirs = memory_paths_to_watch(cwd, self.root, managed_dir=managed_dir())
@@ -91,6 +101,32 @@ class Monitor:
                     return path
         return None
 
+    def hooked_session(self, changed: set[Path]) -> Path | None:
+        """A session a ``SessionStart`` hook announced in this project since we started."""
+        events = paths.state_dir() / "events.jsonl"
+        if not self.follow or events not in changed:
+            return None
+        try:
+            with open(events, "rb") as fh:
+                fh.seek(max(0, events.stat().st_size - 16384))
+                lines = fh.read().splitlines()[-50:]
+        except OSError:
+            return None
+        for raw in reversed(lines):
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(event, dict) or event.get("event") != "session-start":
+                continue
+            if float(event.get("time") or 0) < self.started:
+                return None
+            target = Path(str(event.get("transcript_path") or ""))
+            if target.parent == self.project_dir and target != self.transcript:
+                return target
+            return None
+        return None
+
     def switch(self, transcript: Path) -> None:
         """Follow another session from now on."""
         self._open(transcript)
@@ -110,7 +146,7 @@ class Monitor:
             self.memory = self._scan_memory()
             self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
         subagents = [] if state.sidechain else self._subagents(changed)
-        return build_budget(
+        budget = build_budget(
             state,
             self.transcript,
             config=self.config,
@@ -121,7 +157,10 @@ class Monitor:
             env=load_claude_env(self.root, state.cwd),
             memory=self.memory,
             listings=self.listings,
+            reported_window=reported_window(state.session_id),
         )
+        save_summary(budget)
+        return budget
 
     def _memory_changed(self, changed: set[Path]) -> bool:
         return any(p.suffix == ".md" or p.parent in self.memory_dirs for p in changed)

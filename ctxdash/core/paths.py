@@ -9,39 +9,42 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP = "ctxdash"
 
 
-def _override(var: str, default: Path) -> Path:
+def _override(var: str, kind: str) -> Path:
     value = os.environ.get(var)
-    return Path(value).expanduser() if value else default
+    if value:
+        return Path(value).expanduser()
+    import platformdirs  # lazily: the status line starts faster without it
+
+    return Path(getattr(platformdirs, f"user_{kind}_path")(APP))
 
 
 def config_dir() -> Path:
     """ctxdash's configuration folder (``config.toml``, ``themes/``)."""
-    return _override("CTXDASH_CONFIG_DIR", platformdirs.user_config_path(APP))
+    return _override("CTXDASH_CONFIG_DIR", "config")
 
 
 def config_file() -> Path:
     """The TOML configuration file."""
-    return _override("CTXDASH_CONFIG", config_dir() / "config.toml")
+    value = os.environ.get("CTXDASH_CONFIG")
+    return Path(value).expanduser() if value else config_dir() / "config.toml"
 
 
 def cache_dir() -> Path:
     """Disposable state: parse caches, the tokenizer cache."""
-    return _override("CTXDASH_CACHE_DIR", platformdirs.user_cache_path(APP))
+    return _override("CTXDASH_CACHE_DIR", "cache")
 
 
 def data_dir() -> Path:
     """Data the user keeps: snapshots, summaries, archives."""
-    return _override("CTXDASH_DATA_DIR", platformdirs.user_data_path(APP))
+    return _override("CTXDASH_DATA_DIR", "data")
 
 
 def state_dir() -> Path:
     """Small runtime state: status-line payloads, hook records."""
-    return _override("CTXDASH_STATE_DIR", platformdirs.user_state_path(APP))
+    return _override("CTXDASH_STATE_DIR", "state")
 
 
 def user_themes_dir() -> Path:

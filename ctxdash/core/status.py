@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+import msgspec
+
 from ctxdash.core import paths
+from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import subagent_files
+from ctxdash.core.feed import reported
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
 from ctxdash.core.tokens import CachedCounter, preload_in_background
@@ -20,6 +25,32 @@ def claude_root_of(transcript: Path) -> Path:
             return parent.parent
     roots = paths.claude_roots()
     return roots[0]
+
+
+def reported_window(session_id: str | None) -> int | None:
+    """The window Claude Code's status line reported for this session, if any."""
+    data = reported(session_id)
+    size = data.get("context_window_size") if data else None
+    return size if isinstance(size, int) and size > 0 else None
+
+
+def save_summary(budget: Budget) -> None:
+    """A few figures for the status line (``<state dir>/budgets/<session>.json``)."""
+    rows = [c for c in budget.categories if c.name != "system" and c.tokens > 0]
+    biggest = max(rows, key=lambda c: c.tokens, default=None)
+    data = {
+        "used": budget.used,
+        "window": budget.window,
+        "autocompact_at": budget.autocompact_at,
+        "level": budget.level,
+        "biggest": [biggest.label, biggest.tokens] if biggest else None,
+    }
+    sid = str(budget.session_id)
+    if "/" in sid:
+        return
+    # On failure only the status line's extra detail is lost.
+    with contextlib.suppress(ActionError):
+        write_bytes(paths.state_dir() / "budgets" / f"{sid}.json", msgspec.json.encode(data))
 
 
 def subagents_of(
@@ -96,7 +127,9 @@ def session_budget(
         counter=cached,
         window_override=window_override,
         subagents=subs,
+        reported_window=reported_window(state.session_id),
     )
+    save_summary(budget)
     if isinstance(cached, CachedCounter):
         cached.save()
     return budget

@@ -173,11 +173,13 @@ class CtxDashApp(App[None]):
                 await self._refresh(monitor, None)
                 continue
             changed = {Path(p) for _, p in changes}
-            newer = monitor.newer_session(changed)
+            hooked = monitor.hooked_session(changed)
+            newer = hooked or monitor.newer_session(changed)
             if newer is not None:
                 old = monitor.transcript
                 await asyncio.to_thread(monitor.switch, newer)
-                self.post_message(SessionSwitched(old, newer, "a new session started"))
+                why = "Claude Code started it (hook)" if hooked else "a new session started"
+                self.post_message(SessionSwitched(old, newer, why))
                 self.call_later(self.watch_session)  # watch the new session's folders
                 return
             if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):

@@ -1,0 +1,137 @@
+"""``ctxdash hooks …``, ``ctxdash hook EVENT``, ``ctxdash statusline [install|uninstall]``.
+
+Installing edits Claude Code's settings (user, ``$CLAUDE_CONFIG_DIR``, or the project's) the
+safe way: merged with what is there, idempotent, backed up, with a printed diff; ``--dry-run``
+shows the diff only; ``uninstall`` removes exactly what was added.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_ERROR = 0, 1
+HOOK_TIMEOUT = 60
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the Claude Code integration subcommands."""
+    p = sub.add_parser("hooks", help="install ctxdash's Claude Code hooks")
+    p.add_argument("action", choices=("install", "uninstall", "status"))
+    _scope(p)
+
+    p = sub.add_parser("hook", help="run by Claude Code: handle one hook event (stdin JSON)")
+    p.add_argument("event", choices=("pre-compact", "session-start", "session-end"))
+
+    p = sub.add_parser("statusline", help="Claude Code status line (stdin JSON), or install it")
+    p.add_argument("action", nargs="?", choices=("install", "uninstall"))
+    p.add_argument("--wrap", help="run this status-line command too and append to its output")
+    _scope(p)
+
+
+def _scope(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--user", action="store_true", help="user settings (default)")
+    where.add_argument(
+        "--project", action="store_true", help="this project's .claude/settings.json"
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
+
+
+def _command() -> str:
+    """How Claude Code should call ctxdash: the installed script, by absolute path if found."""
+    found = shutil.which("ctxdash")
+    return found if found else f"{sys.executable} -m ctxdash"
+
+
+def hook_config(command: str) -> dict[str, list[dict[str, object]]]:
+    """ctxdash's hook entries for settings.json."""
+
+    def entry(event: str, matcher: str = "") -> dict[str, object]:
+        return {
+            "matcher": matcher,
+            "hooks": [
+                {"type": "command", "command": f"{command} hook {event}", "timeout": HOOK_TIMEOUT}
+            ],
+        }
+
+    return {
+        "PreCompact": [entry("pre-compact")],
+        "SessionStart": [entry("session-start", "clear"), entry("session-start", "compact")],
+        "SessionEnd": [entry("session-end")],
+    }
+
+
+def _settings(args: argparse.Namespace) -> Path:
+    from ctxdash.core.settings_edit import settings_path
+
+    return settings_path("project" if args.project else "user", cwd=Path.cwd())
+
+
+def _apply(args: argparse.Namespace, change: object) -> int:
+    from ctxdash.core.settings_edit import apply, render_diff
+
+    diff = render_diff(change)  # type: ignore[arg-type]
+    if not getattr(change, "changed", False):
+        print(f"{change.path}: nothing to change")  # type: ignore[attr-defined]
+        return EXIT_OK
+    print(diff, end="" if diff.endswith("\n") else "\n")
+    if args.dry_run:
+        print("(dry run: nothing written)")
+        return EXIT_OK
+    backup = apply(change)  # type: ignore[arg-type]
+    print(f"wrote {change.path}" + (f" (backup {backup})" if backup else ""))  # type: ignore[attr-defined]
+    return EXIT_OK
+
+
+def cmd_hooks(args: argparse.Namespace) -> int:
+    from ctxdash.core.settings_edit import plan_install, plan_uninstall, status
+
+    path = _settings(args)
+    if args.action == "status":
+        for key, value in status(path).items():
+            print(f"{key}: {value}")
+        return EXIT_OK
+    if args.action == "install":
+        return _apply(args, plan_install(path, hooks=hook_config(_command())))
+    return _apply(args, plan_uninstall(path))
+
+
+def cmd_hook(args: argparse.Namespace) -> int:
+    from ctxdash.hooks import run
+
+    out = run(args.event, sys.stdin.buffer.read())
+    if out:
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return EXIT_OK
+
+
+def cmd_statusline(args: argparse.Namespace) -> int:
+    if args.action is None:
+        from ctxdash.statusline import main
+
+        return main(args.wrap)
+    from ctxdash.core.settings_edit import plan_install, plan_uninstall
+
+    path = _settings(args)
+    if args.action == "install":
+        line = {"type": "command", "command": f"{_command()} statusline", "padding": 0}
+        return _apply(args, plan_install(path, hooks={}, status_line=line))
+    return _apply(args, plan_uninstall(path))
+
+
+COMMANDS = {"hooks": cmd_hooks, "hook": cmd_hook, "statusline": cmd_statusline}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run an integration subcommand; failures become one line (hooks never fail)."""
+    from ctxdash.core.atomic import ActionError
+    from ctxdash.textout import error
+
+    try:
+        return COMMANDS[args.command](args)
+    except ActionError as err:
+        error(str(err))
+        return EXIT_ERROR

@@ -1,0 +1,30 @@
+"""What Claude Code's status line tells ctxdash: the true window and model id per session.
+
+``ctxdash statusline`` (:mod:`ctxdash.statusline`, kept import-light) records each payload's
+``context_window_size`` and ``model.id`` (which carries ``[1m]``; transcripts never do) under
+``<state dir>/statusline/<session>.json``; the engine prefers that window to its own evidence
+(FORMATS.md §6, point 4).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ctxdash.core import paths
+
+
+def _folder() -> Path:
+    return paths.state_dir() / "statusline"
+
+
+def reported(session_id: str | None) -> dict[str, Any] | None:
+    """What the status line last recorded for a session (``None`` if nothing)."""
+    if not session_id:
+        return None
+    try:
+        data = json.loads((_folder() / f"{session_id}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
