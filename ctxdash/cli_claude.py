@@ -8,6 +8,7 @@ shows the diff only; ``uninstall`` removes exactly what was added.
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def _scope(p: argparse.ArgumentParser) -> None:
 def _command() -> str:
     """How Claude Code should call ctxdash: the installed script, by absolute path if found."""
     found = shutil.which("ctxdash")
-    return found if found else f"{sys.executable} -m ctxdash"
+    return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m ctxdash"
 
 
 def hook_config(command: str) -> dict[str, list[dict[str, object]]]:
@@ -96,7 +97,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "install":
         return _apply(args, plan_install(path, hooks=hook_config(_command())))
-    return _apply(args, plan_uninstall(path))
+    return _apply(args, plan_uninstall(path, parts=["hooks"]))
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
@@ -119,7 +120,7 @@ def cmd_statusline(args: argparse.Namespace) -> int:
     if args.action == "install":
         line = {"type": "command", "command": f"{_command()} statusline", "padding": 0}
         return _apply(args, plan_install(path, hooks={}, status_line=line))
-    return _apply(args, plan_uninstall(path))
+    return _apply(args, plan_uninstall(path, parts=["statusLine"]))
 
 
 COMMANDS = {"hooks": cmd_hooks, "hook": cmd_hook, "statusline": cmd_statusline}

@@ -263,3 +263,33 @@ async def test_end_to_end_summary_clear_handover_and_follow(
         await until(lambda: app.budget is not None and app.budget.session_id == new.stem)
         log = [str(line.text) for line in app.get_screen_dashboard().events_log.lines]
         assert any("now following" in line for line in log)
+
+
+def test_cli_install_dry_run_and_uninstall_restores_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Path(os.environ["HOME"]) / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    original = (
+        b'{\n  "model": "opus",\n  "statusLine": {"type": "command", "command": "my-line"}\n}\n'
+    )
+    settings.write_bytes(original)
+    assert main(["hooks", "install", "--dry-run"]) == 0
+    assert "+" in capsys.readouterr().out
+    assert settings.read_bytes() == original
+    assert main(["hooks", "install"]) == 0
+    assert main(["statusline", "install"]) == 0
+    data = json.loads(settings.read_text())
+    assert {"PreCompact", "SessionStart", "SessionEnd"} <= data["hooks"].keys()
+    assert "statusline --wrap" in data["statusLine"]["command"]
+    assert main(["hooks", "install"]) == 0  # idempotent
+    assert "nothing to change" in capsys.readouterr().out
+    assert main(["statusline", "uninstall"]) == 0
+    assert "hooks" in json.loads(settings.read_text())  # only the status line went
+    assert main(["hooks", "uninstall"]) == 0
+    assert json.loads(settings.read_bytes()) == json.loads(original)
+    # One install and its uninstall give the very same bytes back.
+    settings.write_bytes(original)
+    assert main(["hooks", "install"]) == 0
+    assert main(["hooks", "uninstall"]) == 0
+    assert settings.read_bytes() == original

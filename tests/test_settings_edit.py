@@ -11,8 +11,16 @@ import pytest
 from ctxdash.core import settings_edit as se
 from ctxdash.core.atomic import ActionError
 
-HOOKS = se.ctxdash_hooks()
-STATUS = se.ctxdash_status_line()
+HOOKS = {
+    event: [{"matcher": matcher, "hooks": [{"type": "command", "command": f"ctxdash hook {sub}"}]}]
+    for event, matcher, sub in [
+        ("PreCompact", "", "pre-compact"),
+        ("SessionStart", "clear|compact", "session-start"),
+        ("SessionEnd", "", "session-end"),
+    ]
+}
+HOOKS["PreCompact"][0]["hooks"][0]["timeout"] = 30
+STATUS = {"type": "command", "command": "ctxdash statusline", "padding": 0}
 
 
 def install(path: Path, **kw: object) -> se.Change:
@@ -227,6 +235,8 @@ def test_recognises_ctxdash_commands() -> None:
     assert se.is_ctxdash_command("'/opt/my tools/ctxdash' statusline")
     assert not se.is_ctxdash_command("ctxdashboard run")
     assert not se.is_ctxdash_command("echo ctxdash")
+    assert se.is_ctxdash_command("/usr/bin/python3.12 -m ctxdash hook pre-compact")
+    assert not se.is_ctxdash_command("python -m other ctxdash")
     assert not se.is_ctxdash_command(None)
 
 
@@ -287,3 +297,50 @@ def test_symlinked_settings_stay_a_symlink(tmp_path: Path) -> None:
     assert "hooks" in load(real)
     uninstall(link)
     assert real.read_text(encoding="utf-8") == '{"model": "opus"}\n'
+
+
+@pytest.mark.parametrize("raw", [b"", b"  \n", b'\xef\xbb\xbf{\r\n  "a": 1\r\n}\r\n'])
+def test_unusual_originals_restore_exactly(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(raw)
+    install(path, status_line=STATUS)
+    assert load(path)["statusLine"]["command"] == "ctxdash statusline"
+    uninstall(path)
+    assert path.read_bytes() == raw
+
+
+def test_status_without_install(tmp_path: Path) -> None:
+    info = se.status(tmp_path / "settings.json")
+    assert info["exists"] is False
+    assert info["installed"] is False
+    assert info["manifest"] is None
+
+
+def test_file_mode_is_kept(existing: Path) -> None:
+    existing.chmod(0o644)
+    install(existing)
+    assert existing.stat().st_mode & 0o777 == 0o644
+
+
+def test_same_command_under_two_matchers(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    hook = {"type": "command", "command": "ctxdash hook session-start", "timeout": 10}
+    hooks = {"SessionStart": [{"matcher": m, "hooks": [hook]} for m in ("clear", "compact")]}
+    install(path, hooks=hooks)
+    assert [g["matcher"] for g in load(path)["hooks"]["SessionStart"]] == ["clear", "compact"]
+    assert not se.plan_install(path, hooks=hooks).changed
+
+
+def test_partial_uninstall_then_full_restores_bytes(existing: Path) -> None:
+    original = existing.read_bytes()
+    install(existing, status_line=STATUS)
+    change = se.plan_uninstall(existing, parts=["statusLine"])
+    assert change.summary == ["remove statusLine"]
+    se.apply(change)
+    assert "statusLine" not in load(existing)
+    assert se.status(existing)["hooks"]
+    assert se.status(existing)["manifest_matches"]
+    se.apply(se.plan_uninstall(existing, parts=["statusLine"]))  # nothing left to do
+    uninstall(existing)
+    assert existing.read_bytes() == original
+    assert not se.manifest_path(existing).exists()

@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,9 @@ from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, explain, write_bytes
 
 MANIFEST_VERSION = 1
+#: what :func:`plan_uninstall` can take back
+PARTS = ("hooks", "statusLine")
+_NAMES = ("ctxdash", "ctxdash.exe")
 Json = dict[str, Any]
 
 
@@ -52,25 +56,6 @@ def settings_path(scope: str, *, cwd: Path | None = None) -> Path:
     raise ValueError(f"unknown settings scope {scope!r} (use 'user' or 'project')")
 
 
-def ctxdash_hooks(exe: str = "ctxdash") -> dict[str, list[Json]]:
-    """ctxdash's hook entries (issue 5): PreCompact, SessionStart (clear/compact), SessionEnd."""
-
-    def group(matcher: str, sub: str, timeout: int) -> list[Json]:
-        hook = {"type": "command", "command": f"{exe} hook {sub}", "timeout": timeout}
-        return [{"matcher": matcher, "hooks": [hook]}]
-
-    return {
-        "PreCompact": group("", "pre-compact", 30),
-        "SessionStart": group("clear|compact", "session-start", 10),
-        "SessionEnd": group("", "session-end", 5),
-    }
-
-
-def ctxdash_status_line(exe: str = "ctxdash") -> Json:
-    """The ``statusLine`` object that runs ``ctxdash statusline``."""
-    return {"type": "command", "command": f"{exe} statusline", "padding": 0}
-
-
 def _words(command: str) -> list[str]:
     try:
         return shlex.split(command)
@@ -79,14 +64,12 @@ def _words(command: str) -> list[str]:
 
 
 def is_ctxdash_command(command: object) -> bool:
-    """True for ``ctxdash …`` or ``/abs/path/ctxdash …`` commands."""
-    if not isinstance(command, str):
-        return False
-    words = _words(command)
-    return bool(words) and words[0].replace("\\", "/").rsplit("/", 1)[-1] in (
-        "ctxdash",
-        "ctxdash.exe",
-    )
+    """True for ``ctxdash …``, ``/abs/path/ctxdash …`` and ``python -m ctxdash …`` commands."""
+    words = _words(command) if isinstance(command, str) else []
+    names = [w.replace("\\", "/").rsplit("/", 1)[-1] for w in words[:3]]
+    if names and names[0] in _NAMES:
+        return True
+    return len(names) == 3 and names[0].startswith("python") and names[1:] == ["-m", "ctxdash"]
 
 
 def wrapped_command(command: str) -> str | None:
@@ -144,16 +127,11 @@ def _read(path: Path) -> tuple[str | None, Json]:
         return text, {}
     try:
         obj = json.loads(text.removeprefix("\ufeff"))
+        why = "" if isinstance(obj, dict) else f"top level is a {type(obj).__name__}, not an object"
     except json.JSONDecodeError as err:
-        raise ActionError(
-            f"{path}: not valid JSON (line {err.lineno}, column {err.colno}: {err.msg}); "
-            "fix it by hand — ctxdash left it untouched"
-        ) from err
-    if not isinstance(obj, dict):
-        raise ActionError(
-            f"{path}: expected a JSON object at the top level, found {type(obj).__name__}; "
-            "ctxdash left it untouched"
-        )
+        obj, why = {}, f"not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+    if why:
+        raise ActionError(f"{path}: {why}; fix it by hand — ctxdash left it untouched")
     return text, obj
 
 
@@ -164,14 +142,18 @@ def _hooks_of(settings: Json, path: Path) -> Json | None:
     return hooks
 
 
-def _commands(groups: object) -> set[str]:
-    """Every hook command in a list of matcher groups (bad shapes are skipped)."""
-    found: set[str] = set()
+def _entries(groups: object) -> set[tuple[str, str]]:
+    """Every (matcher, command) in a list of matcher groups (bad shapes are skipped)."""
+    found: set[tuple[str, str]] = set()
     for group in groups if isinstance(groups, list) else []:
         for hook in group.get("hooks", []) if isinstance(group, dict) else []:
             if isinstance(hook, dict) and isinstance(hook.get("command"), str):
-                found.add(hook["command"])
+                found.add((str(group.get("matcher") or ""), hook["command"]))
     return found
+
+
+def _commands(groups: object) -> set[str]:
+    return {command for _, command in _entries(groups)}
 
 
 def plan_install(
@@ -207,9 +189,10 @@ def plan_install(
         existing = current.get(event) if current is not None else None
         if existing is not None and not isinstance(existing, list):
             raise ActionError(f'{path}: hooks "{event}" is not a list; ctxdash left it untouched')
-        present = _commands(existing)
+        present = _entries(existing)
         for group in groups:
-            new = [dict(h) for h in group.get("hooks", []) if h.get("command") not in present]
+            key = str(group.get("matcher") or "")
+            new = [h for h in group.get("hooks", []) if (key, h.get("command")) not in present]
             if not new:
                 continue
             if current is None:
@@ -219,10 +202,10 @@ def plan_install(
                 existing = current[event] = []
                 if event not in manifest["created_events"]:
                     manifest["created_events"].append(event)
-            added = {**copy.deepcopy(group), "hooks": new}
+            added = copy.deepcopy({**group, "hooks": new})
             existing.append(added)
             manifest["hooks"].setdefault(event, []).append(copy.deepcopy(added))
-            present |= _commands([added])
+            present |= _entries([added])
             summary += [f"add {event} hook: {h['command']}" for h in new]
     if status_line is not None:
         _install_status_line(settings, manifest, status_line, wrap_existing_status_line, summary)
@@ -241,9 +224,7 @@ def _install_status_line(
     if is_ctxdash_command(cur_cmd):
         inner = wrapped_command(str(cur_cmd))
         if manifest["status_line"] is None:  # ours, but not recorded: rebuild what it wrapped
-            manifest["status_line_previous"] = (
-                {"type": "command", "command": inner} if inner else None
-            )
+            manifest["status_line_previous"] = _plain(inner)
     else:
         manifest["status_line_previous"] = copy.deepcopy(cur)
         if wrap and isinstance(cur_cmd, str) and cur_cmd.strip():
@@ -257,19 +238,28 @@ def _install_status_line(
         summary.append(f"set statusLine: {new['command']}")
 
 
-def plan_uninstall(path: Path) -> Change:
-    """Plan removing what ctxdash added to ``path`` (byte-exact restore when untouched since)."""
+def plan_uninstall(path: Path, *, parts: Collection[str] = PARTS) -> Change:
+    """Plan removing what ctxdash added to ``path`` (byte-exact restore when untouched since).
+
+    ``parts`` limits the removal to ``"hooks"`` or ``"statusLine"``; the rest stays recorded.
+    """
     old_text, settings = _read(path)
     m = load_manifest(path)
+    # The parts ctxdash actually installed: removing all of them is a full uninstall.
+    installed = {"hooks"} if m and any(m.get("hooks", {}).values()) else set()
+    if m and m.get("status_line") is not None:
+        installed.add("statusLine")
+    full = set(PARTS) <= set(parts) or (bool(installed) and installed <= set(parts))
     if old_text is None:
         return Change(path, None, None, False, ["nothing to remove: the file does not exist"])
-    if m and m.get("restorable") and _sha(old_text) == m.get("installed_sha256"):
+    intact = m is not None and _sha(old_text) == m.get("installed_sha256")
+    if full and m and intact and m.get("restorable"):
         new_text = m.get("original_text") if m.get("original_exists") else None
         note = "restore the file as it was before" if new_text is not None else "remove the file"
         return Change(path, old_text, new_text, new_text != old_text, [f"{note} (ctxdash's)"])
     summary = [] if m else ["no install record: removing entries recognised as ctxdash's"]
     removed = False
-    hooks = _hooks_of(settings, path)
+    hooks = _hooks_of(settings, path) if "hooks" in parts else None
     for event in list(hooks) if hooks is not None else []:
         targets = _commands(m["hooks"].get(event)) if m else None
         groups = hooks[event]
@@ -295,22 +285,39 @@ def plan_uninstall(path: Path) -> Change:
         del settings["hooks"]
     cur = settings.get("statusLine")
     cur_cmd = cur.get("command") if isinstance(cur, dict) else None
-    if is_ctxdash_command(cur_cmd) and (m is None or m.get("status_line") is not None):
+    mine = m is None or m.get("status_line") is not None
+    if "statusLine" in parts and is_ctxdash_command(cur_cmd) and mine:
         inner = wrapped_command(str(cur_cmd))
-        prev = m.get("status_line_previous") if m else None
-        if m is None and inner:
-            prev = {"type": "command", "command": inner}
+        prev = m.get("status_line_previous") if m else _plain(inner)
         if prev is None:
             del settings["statusLine"]
         else:
             settings["statusLine"] = prev
         removed = True
         summary.append("restore the previous statusLine" if prev else "remove statusLine")
+    rest = _remaining(m, parts) if m and not full else None
     if not removed:
-        return Change(path, old_text, old_text, False, summary or ["nothing of ctxdash's found"])
+        summary = summary or ["nothing of ctxdash's found"]
+        return Change(path, old_text, old_text, False, summary, None if full else m)
     created = m is not None and not m.get("original_exists", True)
     new_text = None if created and not settings else _dump(settings)
-    return Change(path, old_text, new_text, True, summary)
+    if rest is not None:  # still restorable later: this file is again exactly ctxdash's output
+        rest |= {"installed_sha256": _sha(new_text), "restorable": intact and m.get("restorable")}
+    return Change(path, old_text, new_text, True, summary, rest)
+
+
+def _remaining(m: Json, parts: Collection[str]) -> Json | None:
+    """The manifest after removing ``parts``; None when nothing of ctxdash's is left."""
+    rest = copy.deepcopy(m)
+    if "hooks" in parts:
+        rest["hooks"] = {}
+    if "statusLine" in parts:
+        rest |= {"status_line": None, "status_line_previous": None}
+    return rest if rest["hooks"] or rest.get("status_line") else None
+
+
+def _plain(command: str | None) -> Json | None:
+    return {"type": "command", "command": command} if command else None
 
 
 def _ours(hook: object, targets: set[str] | None) -> bool:
@@ -320,13 +327,12 @@ def _ours(hook: object, targets: set[str] | None) -> bool:
 
 def _backup(target: Path, data: bytes) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"{target.name}.ctxdash-backup-{stamp}"
     for n in range(1, 1000):
-        candidate = target.with_name(
-            f"{target.name}.ctxdash-backup-{stamp}" + (f"-{n}" if n > 1 else "")
-        )
+        candidate = target.with_name(name + (f"-{n}" if n > 1 else ""))
         if not candidate.exists():
             return write_bytes(candidate, data, exclusive=True)
-    raise ActionError(f"{target}: too many backups named {target.name}.ctxdash-backup-{stamp}")
+    raise ActionError(f"{target.parent}: too many backups named {name}")
 
 
 def apply(change: Change) -> Path | None:
@@ -378,17 +384,9 @@ def render_diff(change: Change) -> str:
 def status(path: Path) -> Json:
     """What of ctxdash is installed in ``path`` and whether the install record matches."""
     m = load_manifest(path)
-    info: Json = {
-        "path": str(path),
-        "exists": path.exists(),
-        "error": None,
-        "hooks": {},
-        "status_line": None,
-        "wraps": None,
-        "manifest": str(manifest_path(path)) if m else None,
-        "manifest_matches": False,
-        "installed": False,
-    }
+    info: Json = {"path": str(path), "exists": path.exists(), "error": None, "hooks": {}}
+    info |= {"status_line": None, "wraps": None, "installed": False, "manifest_matches": False}
+    info["manifest"] = str(manifest_path(path)) if m else None
     try:
         text, settings = _read(path)
         hooks = _hooks_of(settings, path) or {}
