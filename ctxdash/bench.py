@@ -120,6 +120,7 @@ def bench(quick: bool) -> list[str]:
             )
         )
         rows += _dashboard_rows(transcript, env, 10 if quick else 30)
+        rows += _integration_rows(transcript, env, runs)
         n_files = 200 if quick else 2000
         total = 100 * MB if quick else 1024 * MB
         sroot = tmp / "many"
@@ -168,6 +169,45 @@ def _dashboard_rows(transcript: Path, env: dict[str, str], seconds: int) -> list
         ),
         _row("dashboard: CPU, a turn every 2 s", 100 * data["append_cpu"], "% core", 5.0, ""),
         _row("dashboard: peak RSS", data["rss_mb"], "MB", 200.0, f"{size:.0f} MB transcript"),
+    ]
+
+
+def _integration_rows(transcript: Path, env: dict[str, str], runs: int) -> list[str]:
+    """The status line (whole process, warm) and the pre-compact hook on the big transcript."""
+    payload = json.dumps(
+        {
+            "session_id": transcript.stem,
+            "transcript_path": str(transcript),
+            "model": {"id": "claude-sonnet-4-20250514"},
+            "context_window": {
+                "context_window_size": 200_000,
+                "current_usage": {"input_tokens": 5, "cache_read_input_tokens": 120_000},
+            },
+        }
+    ).encode()
+    script = shutil.which("ctxdash") or str(Path(sys.executable).with_name("ctxdash"))
+
+    def timed(args: list[str], stdin: bytes) -> float:
+        start = time.perf_counter()
+        subprocess.run(args, input=stdin, env=env, capture_output=True, check=True, timeout=120)
+        return time.perf_counter() - start
+
+    timed([script, "statusline"], payload)
+    line = statistics.median(timed([script, "statusline"], payload) for _ in range(runs * 7))
+    hook_payload = json.dumps({"transcript_path": str(transcript), "trigger": "auto"}).encode()
+    hook = statistics.median(
+        timed([script, "hook", "pre-compact"], hook_payload) for _ in range(max(1, runs // 2))
+    )
+    size = transcript.stat().st_size / MB
+    return [
+        _row("statusline, whole process, warm", line * 1000, "ms", 50.0, "median"),
+        _row(
+            f"pre-compact hook, {size:.0f} MB transcript",
+            hook,
+            "s",
+            60.0,
+            "snapshot + copy; hook timeout 60 s",
+        ),
     ]
 
 

@@ -30,7 +30,7 @@ def _append(transcript: Path, live: LiveSession) -> None:
         fh.write(b"".join(live.step()))
 
 
-async def measure(transcript: Path, seconds: float, samples: int = 20) -> dict[str, object]:
+async def measure(transcript: Path, seconds: float, samples: int = 40) -> dict[str, object]:
     """Run the app on ``transcript`` and measure it."""
     app = make_app(AppSettings(config=Config(bell=False), transcript=transcript))
     live = LiveSession(seed=21, session_id=transcript.stem, turns=10_000)

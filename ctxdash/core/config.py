@@ -4,6 +4,7 @@ Example::
 
     window = 1000000            # force the window size (tokens)
     notify = false              # desktop notifications (dashboard)
+    tmux = false                # tmux display-message on alerts (dashboard inside tmux)
 
     [thresholds]
     warn = 150000               # tokens, or a fraction of the window (0.75)
@@ -44,6 +45,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     models: dict[str, int] = msgspec.field(default_factory=dict)
     top_items: int = 10
     notify: bool = False
+    tmux: bool = False
     bell: bool = True
     theme: str | None = None
     keymap: dict[str, str] = msgspec.field(default_factory=dict)

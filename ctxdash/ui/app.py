@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -310,12 +311,15 @@ class CtxDashApp(App[None]):
             self._malformed = b.malformed_lines
 
     def _desktop_notify(self, title: str, text: str) -> None:
-        if not self.settings.config.notify or not shutil.which("notify-send"):
-            return
-        with contextlib.suppress(OSError):
-            subprocess.Popen(
-                ["notify-send", title, text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+        """Alerts outside the terminal: notify-send and tmux, when configured."""
+        commands = []
+        if self.settings.config.notify and shutil.which("notify-send"):
+            commands.append(["notify-send", title, text])
+        if self.settings.config.tmux and os.environ.get("TMUX") and shutil.which("tmux"):
+            commands.append(["tmux", "display-message", f"{title}: {text}"])
+        for command in commands:
+            with contextlib.suppress(OSError):
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     @on(SessionSwitched)
     def on_switched(self, message: SessionSwitched) -> None:
