@@ -21,7 +21,13 @@ from ctxdash.core.discover import is_sidechain_file, subagent_files
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
-from ctxdash.core.status import claude_root_of, reported_window, save_summary
+from ctxdash.core.status import (
+    claude_root_of,
+    file_subagent,
+    inline_subagents,
+    reported_window,
+    save_summary,
+)
 from ctxdash.core.store import Tracker
 
 
@@ -182,20 +188,7 @@ class Monitor:
 
     def _subagents(self, changed: set[Path] | None) -> list[Subagent]:
         state = self.tracker.state
-        out = [
-            Subagent(
-                agent_id=w.agent_id,
-                layout="inline",
-                path=None,
-                agent_type=None,
-                description=None,
-                model=w.model,
-                used=w.used,
-                peak=w.peak,
-                responses=w.responses,
-            )
-            for w in state.inline_agents.values()
-        ]
+        out = inline_subagents(state)
         for found in subagent_files(self.transcript, state.session_id):
             tracker = self.subs.get(found.path)
             new = tracker is None
@@ -209,18 +202,5 @@ class Monitor:
                     tracker.save()
                 except OSError:
                     continue
-            sub = tracker.state
-            out.append(
-                Subagent(
-                    agent_id=found.agent_id,
-                    layout=found.layout,
-                    path=found.path,
-                    agent_type=found.agent_type,
-                    description=found.description,
-                    model=sub.model,
-                    used=sub.used or 0,
-                    peak=sub.peak,
-                    responses=sub.replies,
-                )
-            )
+            out.append(file_subagent(found, tracker.state))
         return out

@@ -11,7 +11,7 @@ from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.config import Config
-from ctxdash.core.discover import subagent_files
+from ctxdash.core.discover import SubagentFile, subagent_files
 from ctxdash.core.feed import reported
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
@@ -53,11 +53,9 @@ def save_summary(budget: Budget) -> None:
         write_bytes(paths.state_dir() / "budgets" / f"{sid}.json", msgspec.json.encode(data))
 
 
-def subagents_of(
-    state: SessionState, transcript: Path, *, use_cache: bool = True, counter: object = None
-) -> list[Subagent]:
-    """Every subagent window of a main session: inline lines, flat and nested files."""
-    out = [
+def inline_subagents(state: SessionState) -> list[Subagent]:
+    """Subagent windows seen as ``isSidechain`` lines in the main transcript."""
+    return [
         Subagent(
             agent_id=w.agent_id,
             layout="inline",
@@ -71,24 +69,34 @@ def subagents_of(
         )
         for w in state.inline_agents.values()
     ]
+
+
+def file_subagent(found: SubagentFile, sub: SessionState) -> Subagent:
+    """A subagent window parsed from its own file."""
+    return Subagent(
+        agent_id=found.agent_id,
+        layout=found.layout,
+        path=found.path,
+        agent_type=found.agent_type,
+        description=found.description,
+        model=sub.model,
+        used=sub.used or 0,
+        peak=sub.peak,
+        responses=sub.replies,
+    )
+
+
+def subagents_of(
+    state: SessionState, transcript: Path, *, use_cache: bool = True, counter: object = None
+) -> list[Subagent]:
+    """Every subagent window of a main session: inline lines, flat and nested files."""
+    out = inline_subagents(state)
     for found in subagent_files(transcript, state.session_id):
         try:
             sub = load_state(found.path, sidechain=True, use_cache=use_cache, counter=counter)
         except OSError:
             continue
-        out.append(
-            Subagent(
-                agent_id=found.agent_id,
-                layout=found.layout,
-                path=found.path,
-                agent_type=found.agent_type,
-                description=found.description,
-                model=sub.model,
-                used=sub.used or 0,
-                peak=sub.peak,
-                responses=sub.replies,
-            )
-        )
+        out.append(file_subagent(found, sub))
     return out
 
 
