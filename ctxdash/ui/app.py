@@ -22,23 +22,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ctxdash.core import actions
 from ctxdash.core.alerts import AlertTracker
-from ctxdash.core.atomic import ActionError
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import SessionNotFound, resolve_session
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.sessions import list_sessions
-from ctxdash.core.workstate import extract_work_state
 from ctxdash.ui import theming
+from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.format import compact
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
-from ctxdash.ui.screens.fork import ForkPicker
 from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
-from ctxdash.ui.screens.summary import SummaryPreview
 
 
 @dataclass
@@ -62,7 +58,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CtxDashApp(App[None]):
+class CtxDashApp(CheckpointActions, App[None]):
     """A live, colour-coded view of one session's context window."""
 
     CSS_PATH = "ctxdash.tcss"
@@ -344,103 +340,6 @@ class CtxDashApp(App[None]):
             self.get_screen_dashboard().events_log.add(self.clock(), text, style)
 
     # ------------------------------------------------------------------ actions
-    def _current(self) -> Path | None:
-        if self.monitor is None:
-            self.notify("No session yet: nothing to act on.", severity="warning")
-            return None
-        return self.monitor.transcript
-
-    def _failed(self, what: str, err: Exception) -> None:
-        self.event(f"{what} failed: {err}", "italic")
-        self.notify(str(err), title=f"{what} failed", severity="error", timeout=10)
-
-    @work(exclusive=True, group="action", name="snapshot", exit_on_error=False)
-    async def action_snapshot(self) -> None:
-        """Freeze the session state (with copies of its files)."""
-        transcript = self._current()
-        if transcript is None:
-            return
-        try:
-            path, snap = await asyncio.to_thread(
-                actions.snapshot, transcript, config=self.settings.config, counter=self.counter
-            )
-        except ActionError as err:
-            self._failed("Snapshot", err)
-            return
-        used = compact(snap.context_window.used)
-        self.event(f"snapshot at {used}: {path.parent}", "bold")
-        self.notify(str(path.parent), title=f"Snapshot saved ({used})")
-
-    @work(exclusive=True, group="action", name="fork", exit_on_error=False)
-    async def action_fork(self) -> None:
-        """Fork into a new resumable session, at the end or at a recent prompt."""
-        transcript = self._current()
-        if transcript is None:
-            return
-        try:
-            work = await asyncio.to_thread(extract_work_state, transcript)
-        except OSError as err:
-            self._failed("Fork", ActionError(str(err)))
-            return
-        prompts = [(p.uuid, p.text) for p in work.latest_asks if p.uuid]
-        choice = await self.push_screen_wait(ForkPicker(prompts))
-        if choice is None:
-            return
-        try:
-            result = await asyncio.to_thread(
-                actions.fork, transcript, at=None if choice == "end" else choice
-            )
-        except ActionError as err:
-            self._failed("Fork", err)
-            return
-        self._announce_new_session("Forked", result.session_id, result.resume_command)
-
-    def _announce_new_session(self, what: str, session_id: str, command: str) -> None:
-        self.copy_to_clipboard(command)
-        self.event(f"{what.lower()} {session_id[:8]}: {command} (copied)", "bold")
-        self.notify(f"{command}\n(copied to the clipboard)", title=what, timeout=15)
-
-    @work(exclusive=True, group="action", name="summary", exit_on_error=False)
-    async def action_summary(self) -> None:
-        """Preview the compressed summary, then copy, save or seed a fresh session."""
-        transcript = self._current()
-        if transcript is None:
-            return
-        config = self.settings.config
-        try:
-            preview = await asyncio.to_thread(
-                actions.summary, transcript, config=config, save=False, counter=self.counter
-            )
-        except ActionError as err:
-            self._failed("Summary", err)
-            return
-        choice = await self.push_screen_wait(
-            SummaryPreview(preview.markdown, preview.tokens, preview.source_tokens, preview.budget)
-        )
-        if choice == "copy":
-            self.copy_to_clipboard(preview.markdown)
-            self.event(f"summary copied ({compact(preview.tokens)} tokens)")
-            self.notify("Summary copied to the clipboard.", title="Summary")
-            return
-        if choice not in ("save", "seed"):
-            return
-        try:
-            saved = await asyncio.to_thread(
-                actions.summary, transcript, config=config, counter=self.counter
-            )
-            self.event(f"summary saved: {saved.path} (archive {saved.archive})", "bold")
-            if choice == "seed":
-                seeded = await asyncio.to_thread(
-                    actions.seed, transcript, saved.markdown, config=config
-                )
-                self._announce_new_session(
-                    "Fresh session", seeded.session_id, seeded.resume_command
-                )
-            else:
-                self.notify(str(saved.path), title="Summary saved")
-        except ActionError as err:
-            self._failed("Summary", err)
-
     def action_help(self) -> None:
         keys = [
             (b.key_display or b.key, b.description)
