@@ -158,35 +158,31 @@ def resolve_session(
     raise SessionNotFound(f"no Claude Code sessions found in {where}")
 
 
-def _meta(path: Path) -> tuple[str | None, str | None]:
+def _subagent(path: Path, layout: str) -> SubagentFile:
+    """A subagent file with what its ``.meta.json`` sidecar says (2.1.70+), if anything."""
+    kind = desc = None
     meta = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
     try:
         data = msgspec.json.decode(meta.read_bytes())
     except (OSError, msgspec.DecodeError):
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    kind, desc = data.get("agentType"), data.get("description")
-    return (kind if isinstance(kind, str) else None, desc if isinstance(desc, str) else None)
+        data = None
+    if isinstance(data, dict):
+        kind = data.get("agentType") if isinstance(data.get("agentType"), str) else None
+        desc = data.get("description") if isinstance(data.get("description"), str) else None
+    return SubagentFile(
+        path=str(path),
+        agent_id=path.stem.removeprefix("agent-"),
+        layout=layout,
+        agent_type=kind,
+        description=desc,
+    )
 
 
 def subagent_files(transcript: Path, session_id: str | None) -> list[SubagentFile]:
     """Subagent transcripts of a main session, in both file layouts."""
     sid = session_id or transcript.stem
-    found: list[SubagentFile] = []
     nested = transcript.parent / sid / "subagents"
-    if nested.is_dir():
-        for path in sorted(nested.rglob("agent-*.jsonl")):
-            kind, desc = _meta(path)
-            found.append(
-                SubagentFile(
-                    path=str(path),
-                    agent_id=path.stem.removeprefix("agent-"),
-                    layout="nested",
-                    agent_type=kind,
-                    description=desc,
-                )
-            )
+    found = [_subagent(p, "nested") for p in sorted(nested.rglob("agent-*.jsonl"))]
     try:
         flat = sorted(transcript.parent.glob("agent-*.jsonl"))
     except OSError:
@@ -194,14 +190,5 @@ def subagent_files(transcript: Path, session_id: str | None) -> list[SubagentFil
     for path in flat:
         first = _first_line(path)
         if first is not None and first.sessionId == sid:
-            kind, desc = _meta(path)
-            found.append(
-                SubagentFile(
-                    path=str(path),
-                    agent_id=path.stem.removeprefix("agent-"),
-                    layout="flat",
-                    agent_type=kind,
-                    description=desc,
-                )
-            )
+            found.append(_subagent(path, "flat"))
     return found

@@ -56,22 +56,12 @@ def model_info(model: str | None) -> ModelInfo:
     """Window, output and tokenizer facts for a model id (``None`` → a 200K default)."""
     model = (model or "").strip()
     fam, ver = _parse(model)
-    if fam == "unknown" or (ver and ver < 3.5 and fam != "unknown") or model.startswith("claude-3"):
-        # Claude 3.x and unknown ids: 200K, old tokenizer.
-        native, one_m, out, tok = K200, False, 32_000, "old"
-        if fam == "unknown" and model and not model.startswith("claude-3"):
-            tok = "new"
-        return ModelInfo(
-            id=model,
-            family=fam,
-            version=ver,
-            native_window=native,
-            supports_1m=one_m,
-            max_output=out,
-            tokenizer=tok,
-            keeps_thinking=False,
-        )
-    if fam in ("fable", "mythos"):
+    old = fam == "unknown" or (ver and ver < 3.5) or model.startswith("claude-3")
+    if old:
+        # Claude 3.x and unknown ids: 200K; unknown non-3.x ids get the new tokenizer.
+        native, one_m, out = K200, False, 32_000
+        tok = "new" if fam == "unknown" and model and not model.startswith("claude-3") else "old"
+    elif fam in ("fable", "mythos"):
         native, one_m, out, tok = M, False, 64_000, "new"
     elif fam == "haiku":
         new = ver >= 5
@@ -87,17 +77,12 @@ def model_info(model: str | None) -> ModelInfo:
         else:
             native, one_m = K200, ver >= 4.6
             out, tok = (64_000 if ver >= 4.6 else 32_000), "old"
-    keeps = (
+    keeps = not old and (
         (fam == "opus" and ver >= 4.5)
         or (fam == "sonnet" and ver >= 4.6)
-        or fam
-        in (
-            "fable",
-            "mythos",
-        )
+        or fam in ("fable", "mythos")
+        or ver >= 5
     )
-    if ver >= 5:
-        keeps = True
     return ModelInfo(
         id=model,
         family=fam,
