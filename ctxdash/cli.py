@@ -108,17 +108,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         budget = session_budget(
             path, config=config, window_override=args.window, use_cache=not args.no_cache
         )
-    except FileNotFoundError:
-        error(f"{path}: the transcript vanished")
-        return EXIT_ERROR
-    except PermissionError:
-        error(f"{path}: permission denied")
-        return EXIT_ERROR
-    except IsADirectoryError:
-        error(f"{path}: is a directory, not a transcript")
-        return EXIT_ERROR
     except OSError as err:
-        error(f"{path}: cannot read ({err.strerror or err})")
+        from ctxdash.core.atomic import explain
+
+        error(explain(err, path))
         return EXIT_ERROR
     if args.json:
         import msgspec

@@ -451,7 +451,12 @@ def test_seed_session(tmp_path: Path) -> None:
     assert first["timestamp"] == "2026-05-01T12:00:00.000Z"
     assert objs[1]["customTitle"] == "Continued from 1234abcd"
     state = _state(path)
-    assert state.latest_prompt == text
+    assert state.turn == 1  # the seeded summary is the session's one prompt
+    from ctxdash.core.workstate import extract_work_state
+
+    goal = extract_work_state(path).goal
+    assert goal is not None
+    assert goal.text.startswith(text[:80])
     assert state.used is None
     assert state.counters.malformed == 0
     with pytest.raises(ForkError, match="already exists"):

@@ -13,7 +13,7 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError
+from ctxdash.core.atomic import ActionError, explain
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
 from ctxdash.core.fork import ForkResult, fork_session, seed_session
@@ -41,19 +41,15 @@ class SummaryResult(msgspec.Struct, kw_only=True):
 def _budget(transcript: Path, config: Config, counter: object | None) -> Budget:
     try:
         return session_budget(transcript, config=config, counter=counter)
-    except FileNotFoundError as err:
-        raise ActionError(f"{transcript}: the transcript vanished") from err
-    except PermissionError as err:
-        raise ActionError(f"{transcript}: permission denied") from err
     except OSError as err:
-        raise ActionError(f"{transcript}: cannot read ({err.strerror or err})") from err
+        raise ActionError(explain(err, transcript)) from err
 
 
 def _work(transcript: Path, budget: Budget) -> WorkState:
     try:
         return extract_work_state(transcript, sidechain=budget.is_subagent)
     except OSError as err:
-        raise ActionError(f"{transcript}: cannot read ({err.strerror or err})") from err
+        raise ActionError(explain(err, transcript)) from err
 
 
 def snapshot(

@@ -25,7 +25,9 @@ def explain(err: OSError, path: Path) -> str:
     if err.errno in (errno.EACCES, errno.EPERM):
         return f"{path}: permission denied"
     if err.errno == errno.ENOENT:
-        return f"{path}: does not exist (vanished?)"
+        return f"{path}: not found (vanished?)"
+    if err.errno == errno.EISDIR:
+        return f"{path}: is a folder, not a file"
     if err.errno == errno.EROFS:
         return f"{path}: read-only file system"
     return f"{path}: {err.strerror or err}"

@@ -65,7 +65,6 @@ class Waiting(msgspec.Struct, array_like=True):
     turn: int
     timestamp: str | None
     uuid: str | None
-    kind: str | None = None
 
 
 class Batch(msgspec.Struct, kw_only=True):
@@ -125,7 +124,7 @@ class Resolver(msgspec.Struct, kw_only=True):
     first_batch: Batch | None = None
 
     # ------------------------------------------------------------------ intake
-    def _wait(self, role: str, raw: Raw, turn: int, line: Line | None, kind: str | None) -> None:
+    def _wait(self, role: str, raw: Raw, turn: int, line: Line | None) -> None:
         data = bytes(raw)
         self.waiting_bytes += len(data)
         self.open.waiting.append(
@@ -135,21 +134,21 @@ class Resolver(msgspec.Struct, kw_only=True):
                 turn,
                 line.timestamp if line else None,
                 line.uuid if line else None,
-                kind,
             )
         )
 
-    def add_user(self, raw: Raw, turn: int, line: Line, kind: str | None) -> None:
+    def add_user(self, raw: Raw, turn: int, line: Line, *, summary: bool = False) -> None:
         """A user line's content (prompt, tool results, meta text, compact summary)."""
-        self._wait("meta" if line.isMeta else "user", raw, turn, line, kind)
+        role = "summary" if summary else "meta" if line.isMeta else "user"
+        self._wait(role, raw, turn, line)
 
     def add_attachment(self, line: Line, turn: int) -> None:
         """An ``attachment`` line (skill listing, nested memory, reminders …)."""
-        self._wait("attachment", line.attachment, turn, line, None)
+        self._wait("attachment", line.attachment, turn, line)
 
     def add_assistant_block(self, raw: Raw) -> None:
         """One content block of the latest reply."""
-        self._wait("assistant", raw, 0, None, None)
+        self._wait("assistant", raw, 0, None)
 
     def add_replacements(self, line: Line) -> None:
         """A ``content-replacement`` line: tool results the model saw as a stand-in."""
@@ -344,7 +343,7 @@ class Resolver(msgspec.Struct, kw_only=True):
                 yield _item("assistant_text", w, turn=-1), str(block.get("text") or ""), 0
 
     def _user_pieces(self, value: Any, w: Waiting) -> Iterator[tuple[Item, str, int]]:
-        if w.kind == "compact_summary":
+        if w.role == "summary":
             yield _item("compact_summary", w), _flatten(value), 0
             return
         text_cat = "attachments" if w.role == "meta" else "user_prompts"

@@ -281,12 +281,8 @@ def _read(path: Path) -> bytes:
     try:
         with open(path, "rb") as fh:
             return fh.read()
-    except FileNotFoundError as err:
-        raise ForkError(f"{path}: transcript not found") from err
-    except IsADirectoryError as err:
-        raise ForkError(f"{path}: is a folder, not a transcript") from err
     except OSError as err:
-        raise ForkError(f"cannot read the transcript: {explain(err, path)}") from err
+        raise ForkError(explain(err, path)) from err
 
 
 def _is_prompt(rec: _Rec) -> bool:

@@ -19,19 +19,27 @@ left the context is never tokenized.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 import msgspec
 
 from ctxdash.core.attribution import PRIORS, Item, Resolver
 from ctxdash.core.models import claude_code_keeps_thinking, model_info
-from ctxdash.core.records import KNOWN_TYPES, Line, Malformed, decode_any, decode_line
+from ctxdash.core.records import (
+    CONVERSATION_TYPES,
+    KNOWN_TYPES,
+    Line,
+    Malformed,
+    decode_any,
+    decode_line,
+)
 
 #: A request bigger than this proves a 1M window.
 BASE_WINDOW = 200_000
 #: Points of the per-reply series kept (older points are thinned, compactions kept).
 SERIES_LIMIT = 4000
+#: Title lines by precedence: a user's /rename beats an AI title beats an old summary line.
+TITLE_RANK = {"summary": 1, "ai-title": 2, "custom-title": 3}
 #: Flush unresolved content once this many raw bytes are waiting.
 FLUSH_BYTES = 32 * 1024 * 1024
 
@@ -67,7 +75,6 @@ class Window(msgspec.Struct, kw_only=True):
     model: str | None = None
     responses: int = 0
     last_key: str | None = None
-    last_timestamp: str | None = None
 
 
 class Counters(msgspec.Struct, kw_only=True):
@@ -78,8 +85,6 @@ class Counters(msgspec.Struct, kw_only=True):
     #: The first few malformed lines: ``(line number, reason)``.
     malformed_examples: list[tuple[int, str]] = msgspec.field(default_factory=list)
     unknown_types: dict[str, int] = msgspec.field(default_factory=dict)
-    progress_lines: int = 0
-    sidechain_lines: int = 0
     resets: int = 0
 
 
@@ -98,11 +103,9 @@ class SessionState(msgspec.Struct, kw_only=True):
     git_branch: str | None = None
     version: str | None = None
     model: str | None = None
-    agent_id: str | None = None
     title: str | None = None
-    first_timestamp: str | None = None
+    title_rank: int = 0
     last_timestamp: str | None = None
-    latest_prompt: str | None = None
     # -- exact size
     used: int | None = None
     last_output: int = 0
@@ -110,7 +113,6 @@ class SessionState(msgspec.Struct, kw_only=True):
     replies: int = 0
     peak: int = 0
     max_request: int = 0
-    models_seen: list[str] = msgspec.field(default_factory=list)
     set_model_1m: bool | None = None
     # -- compaction epochs
     epoch: int = 0
@@ -134,7 +136,7 @@ class SessionState(msgspec.Struct, kw_only=True):
         counters = self.counters
         for raw in lines:
             counters.lines += 1
-            if not raw or not bytes(raw[:1]).strip() and not bytes(raw).strip():
+            if not bytes(raw).strip():
                 continue
             rec = decode_line(raw)
             if isinstance(rec, Malformed):
@@ -149,38 +151,30 @@ class SessionState(msgspec.Struct, kw_only=True):
     def feed(self, line: Line) -> None:
         """Fold one decoded line."""
         kind = line.type
+        if kind in CONVERSATION_TYPES and bool(line.isSidechain) != self.sidechain:
+            if kind == "assistant":
+                self._inline_agent(line)  # a subagent's window, never this one's
+            return
         if kind == "assistant":
-            if bool(line.isSidechain) != self.sidechain:
-                self._inline_agent(line)
-                return
             self._assistant(line)
         elif kind == "user":
-            if bool(line.isSidechain) != self.sidechain:
-                self.counters.sidechain_lines += 1
-                return
             self._touch(line)
             self._user(line)
         elif kind == "attachment":
-            if bool(line.isSidechain) != self.sidechain:
-                return
             self._touch(line)
             self.resolver.add_attachment(line, self.turn)
         elif kind == "system":
-            if bool(line.isSidechain) != self.sidechain:
-                return
             self._touch(line)
             if line.subtype == "compact_boundary":
                 self._boundary(line)
             elif line.subtype == "local_command":
                 self._model_command(bytes(line.content))
-        elif kind == "progress":
-            self.counters.progress_lines += 1
         elif kind == "content-replacement":
             self.resolver.add_replacements(line)
-        elif kind in ("custom-title", "ai-title", "summary"):
+        elif kind in TITLE_RANK:
             title = line.customTitle or line.aiTitle or line.summary
-            if title and (kind == "custom-title" or not self.title or kind == "ai-title"):
-                self.title = title
+            if title and TITLE_RANK[kind] >= self.title_rank:
+                self.title, self.title_rank = title, TITLE_RANK[kind]
         elif kind not in KNOWN_TYPES:
             unknown = self.counters.unknown_types
             unknown[kind or "?"] = unknown.get(kind or "?", 0) + 1
@@ -189,8 +183,6 @@ class SessionState(msgspec.Struct, kw_only=True):
     def _touch(self, line: Line) -> None:
         if line.timestamp:
             self.last_timestamp = line.timestamp
-            if self.first_timestamp is None:
-                self.first_timestamp = line.timestamp
         if line.sessionId:
             self.session_id = line.sessionId
         if line.cwd:
@@ -199,8 +191,6 @@ class SessionState(msgspec.Struct, kw_only=True):
             self.git_branch = line.gitBranch
         if line.version:
             self.version = line.version
-        if line.agentId and self.sidechain:
-            self.agent_id = line.agentId
 
     def _assistant(self, line: Line) -> None:
         msg = line.message
@@ -222,10 +212,8 @@ class SessionState(msgspec.Struct, kw_only=True):
         total = usage.context
         self.last_key = key
         self.last_output = output
-        if msg.model and msg.model != self.model:
+        if msg.model:
             self.model = msg.model
-            if msg.model not in self.models_seen:
-                self.models_seen.append(msg.model)
         self.used = total
         self.post_tokens = None
         self.replies += 1
@@ -248,9 +236,9 @@ class SessionState(msgspec.Struct, kw_only=True):
         content = msg.content
         data = bytes(content)
         head = data[:1]
+        self.epoch_messages += 1
         if line.isCompactSummary:
-            self.resolver.add_user(content, self.turn, line, kind="compact_summary")
-            self.epoch_messages += 1
+            self.resolver.add_user(content, self.turn, line, summary=True)
             return
         is_prompt = False
         if not line.isMeta:
@@ -262,11 +250,9 @@ class SessionState(msgspec.Struct, kw_only=True):
             text = _prompt_text(content)
             if text is not None and not _is_command_noise(text):
                 self.turn += 1
-                self.latest_prompt = text[:4000]
             if text is not None and "Set model to" in text:
                 self._model_command(text.encode())
-        self.epoch_messages += 1
-        self.resolver.add_user(content, self.turn, line, kind="prompt" if is_prompt else None)
+        self.resolver.add_user(content, self.turn, line)
 
     def _boundary(self, line: Line) -> None:
         meta = line.compactMetadata
@@ -294,7 +280,6 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.set_model_1m = b"1M" in text or b"[1m]" in text
 
     def _inline_agent(self, line: Line) -> None:
-        self.counters.sidechain_lines += 1
         msg = line.message
         if msg is None or msg.usage is None or msg.model == "<synthetic>":
             return
@@ -310,7 +295,6 @@ class SessionState(msgspec.Struct, kw_only=True):
         win.peak = max(win.peak, win.used)
         win.model = msg.model or win.model
         win.responses += 1
-        win.last_timestamp = line.timestamp
 
     def _thin_series(self) -> None:
         """Halve the older half of the series, keeping the newest points intact."""
@@ -357,8 +341,3 @@ def _is_command_noise(text: str) -> bool:
     """Slash-command records and interrupts are user lines but not asks."""
     stripped = text.lstrip()
     return stripped.startswith(_NOISE)
-
-
-def count_by_type(state: SessionState) -> Counter[str]:
-    """Unknown line types, as a Counter (for messages)."""
-    return Counter(state.counters.unknown_types)

@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, copy_file, unique_dir, write_bytes
+from ctxdash.core.atomic import ActionError, copy_file, explain, unique_dir, write_bytes
 from ctxdash.core.budget import Budget
 from ctxdash.core.workstate import WorkState
 
@@ -150,7 +150,7 @@ def load_snapshot(path: Path) -> Snapshot:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise ActionError(f"{path}: cannot read ({err.strerror or err})") from err
+        raise ActionError(explain(err, path)) from err
     try:
         snap = _DECODER.decode(data)
     except msgspec.ValidationError as err:

@@ -22,7 +22,7 @@ from ctxdash.core.session import SessionState
 from ctxdash.core.tail import FileTail, TailState
 
 #: Bump when SessionState changes shape: old caches are then ignored.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 
 class _Saved(msgspec.Struct, kw_only=True):
