@@ -33,11 +33,12 @@ def explain(err: OSError, path: Path) -> str:
     return f"{path}: {err.strerror or err}"
 
 
-def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> Path:
+def write_bytes(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically.
 
     Args:
         exclusive: fail if ``path`` exists (checked again at the final link, not only before).
+        sync: flush to disk before the rename (off for small, disposable state files).
 
     Raises:
         ActionError: the folder cannot be created or written, the disk is full, or (with
@@ -54,8 +55,9 @@ def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         if exclusive:
             try:
                 os.link(tmp, path)  # fails if path appeared meanwhile

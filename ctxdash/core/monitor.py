@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
-from ctxdash.core.claude_env import load_claude_env, managed_dir
+from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.discover import is_sidechain_file, subagent_files
 from ctxdash.core.listings import Listing, discover_listings
@@ -29,6 +29,11 @@ from ctxdash.core.status import (
     save_summary,
 )
 from ctxdash.core.store import Tracker
+
+#: Files whose change can move the window or the auto-compact point.
+SETTINGS_NAMES = frozenset(
+    {"settings.json", "settings.local.json", "managed-settings.json", ".claude.json", ".mcp.json"}
+)
 
 
 class Monitor:
@@ -65,6 +70,7 @@ class Monitor:
         self.subs: dict[str, Tracker] = {}
         self.memory: list[MemoryFile] | None = None
         self.listings: list[Listing] = []
+        self.env = ClaudeEnv()
         self.memory_dirs: set[Path] = set()
 
     @property
@@ -148,9 +154,10 @@ class Monitor:
             self.tracker.poll()
             self.tracker.save()
         state = self.tracker.state
-        if self.memory is None or everything or self._memory_changed(changed or set()):
+        if self.memory is None or everything or self._config_changed(changed or set()):
             self.memory = self._scan_memory()
             self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
+            self.env = load_claude_env(self.root, state.cwd)
         subagents = [] if state.sidechain else self._subagents(changed)
         budget = build_budget(
             state,
@@ -160,7 +167,7 @@ class Monitor:
             counter=self.counter,
             window_override=self.window_override,
             subagents=subagents,
-            env=load_claude_env(self.root, state.cwd),
+            env=self.env,
             memory=self.memory,
             listings=self.listings,
             reported_window=reported_window(state.session_id),
@@ -168,8 +175,12 @@ class Monitor:
         save_summary(budget)
         return budget
 
-    def _memory_changed(self, changed: set[Path]) -> bool:
-        return any(p.suffix == ".md" or p.parent in self.memory_dirs for p in changed)
+    def _config_changed(self, changed: set[Path]) -> bool:
+        """Memory files, skills, agents or Claude Code settings may have changed."""
+        return any(
+            p.suffix == ".md" or p.parent in self.memory_dirs or p.name in SETTINGS_NAMES
+            for p in changed
+        )
 
     def _scan_memory(self) -> list[MemoryFile]:
         state = self.tracker.state

@@ -46,11 +46,16 @@ def save_summary(budget: Budget) -> None:
         "biggest": [biggest.label, biggest.tokens] if biggest else None,
     }
     sid = str(budget.session_id)
-    if "/" in sid:
+    if budget.is_subagent or "/" in sid:
         return
+    blob = msgspec.json.encode(data)
+    target = paths.state_dir() / "budgets" / f"{sid}.json"
+    with contextlib.suppress(OSError):
+        if target.read_bytes() == blob:
+            return  # unchanged: no write on the dashboard's hot path
     # On failure only the status line's extra detail is lost.
     with contextlib.suppress(ActionError):
-        write_bytes(paths.state_dir() / "budgets" / f"{sid}.json", msgspec.json.encode(data))
+        write_bytes(target, blob, sync=False)
 
 
 def inline_subagents(state: SessionState) -> list[Subagent]:
