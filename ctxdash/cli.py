@@ -17,7 +17,7 @@ from ctxdash import __version__
 if TYPE_CHECKING:  # imported lazily: most commands need only some of them
     import argparse
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 1
 
 
 def _int_tokens(text: str) -> int:
@@ -84,35 +84,24 @@ def _demo_transcript(seed: int) -> Path:
 
     demo = Demo(seed=seed)
     demo.run_to(41)  # far enough to show a warning-level session
-    os.environ["CLAUDE_CONFIG_DIR"] = str(demo.root)
     return demo.transcript
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ctxdash.core.config import ConfigError, load_config
-    from ctxdash.core.discover import SessionNotFound, resolve_session
+    from ctxdash.core.atomic import ActionError, explain
+    from ctxdash.core.config import load_config
+    from ctxdash.core.discover import resolve_session
     from ctxdash.core.status import session_budget
     from ctxdash.textout import error, render_status, use_colour
 
-    try:
-        config = load_config()
-    except ConfigError as err:
-        error(str(err))
-        return EXIT_ERROR
-    try:
-        path = _demo_transcript(args.seed) if args.demo else resolve_session(args.session)
-    except SessionNotFound as err:
-        error(str(err))
-        return EXIT_ERROR
+    config = load_config()
+    path = _demo_transcript(args.seed) if args.demo else resolve_session(args.session)
     try:
         budget = session_budget(
             path, config=config, window_override=args.window, use_cache=not args.no_cache
         )
     except OSError as err:
-        from ctxdash.core.atomic import explain
-
-        error(explain(err, path))
-        return EXIT_ERROR
+        raise ActionError(explain(err, path)) from err
     if args.json:
         import msgspec
 
@@ -134,16 +123,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from ctxdash.core.config import ConfigError, load_config
+    from ctxdash.core.config import load_config
     from ctxdash.core.sessions import list_sessions
-    from ctxdash.textout import error, render_sessions, use_colour
+    from ctxdash.textout import render_sessions, use_colour
 
-    try:
-        config = load_config()
-    except ConfigError as err:
-        error(str(err))
-        return EXIT_ERROR
-    rows = list_sessions(config, limit=args.limit)
+    rows = list_sessions(load_config(), limit=args.limit)
     if args.json:
         import msgspec
 
@@ -162,14 +146,9 @@ def _columns() -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """The live dashboard (``ctxdash`` with no subcommand)."""
-    from ctxdash.core.config import ConfigError, load_config
-    from ctxdash.textout import error
+    from ctxdash.core.config import load_config
 
-    try:
-        config = load_config()
-    except ConfigError as err:
-        error(str(err))
-        return EXIT_ERROR
+    config = load_config()  # before Textual starts: a bad file is one line, not a crash
     from ctxdash.ui.app import AppSettings, make_app
 
     settings = AppSettings(
@@ -195,14 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "dashboard"
-    try:
-        from ctxdash import cli_actions, cli_claude
+    from ctxdash import cli_actions, cli_claude
+    from ctxdash.core.atomic import ActionError
+    from ctxdash.core.config import ConfigError
+    from ctxdash.core.discover import SessionNotFound
+    from ctxdash.textout import error
 
-        if args.command in cli_claude.COMMANDS:
-            return cli_claude.run(args)
-        if args.command in cli_actions.COMMANDS:
-            return cli_actions.run(args)
-        return COMMANDS[args.command](args)
+    commands = {**COMMANDS, **cli_actions.COMMANDS, **cli_claude.COMMANDS}
+    try:
+        return commands[args.command](args)
+    except (ActionError, ConfigError, SessionNotFound) as err:
+        error(str(err))  # every failure a user can cause: one line, exit code 1
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

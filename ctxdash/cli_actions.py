@@ -1,7 +1,8 @@
 """``ctxdash snapshot | snapshots | diff | fork | summary | handoff``.
 
 Thin wrappers over :mod:`ctxdash.core.actions`: resolve the session, run the action, print a
-short human result or one JSON object, and turn every failure into one line and exit code 1.
+short human result or one JSON object. Failures raise; :func:`ctxdash.cli.main` turns them into
+one line and exit code 1.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK = 0
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -188,17 +189,3 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "summary": cmd_summary,
     "handoff": cmd_handoff,
 }
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run an action subcommand; known failures become one line on stderr."""
-    from ctxdash.core.atomic import ActionError
-    from ctxdash.core.config import ConfigError
-    from ctxdash.core.discover import SessionNotFound
-    from ctxdash.textout import error
-
-    try:
-        return COMMANDS[args.command](args)
-    except (ActionError, ConfigError, SessionNotFound) as err:
-        error(str(err))
-        return EXIT_ERROR

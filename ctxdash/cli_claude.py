@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK = 0
 HOOK_TIMEOUT = 60
 
 
@@ -124,15 +124,3 @@ def cmd_statusline(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"hooks": cmd_hooks, "hook": cmd_hook, "statusline": cmd_statusline}
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run an integration subcommand; failures become one line (hooks never fail)."""
-    from ctxdash.core.atomic import ActionError
-    from ctxdash.textout import error
-
-    try:
-        return COMMANDS[args.command](args)
-    except ActionError as err:
-        error(str(err))
-        return EXIT_ERROR

@@ -372,12 +372,12 @@ def _categories(
     carved = [(f"memory:{m.path}", m.tokens) for m in disk]
     # Listings recorded as attachments are already items; otherwise they hide in the static part.
     carved += [(name, tokens) for name, tokens in listed.items() if tokens and name not in rows]
-    memory_rows = _fit(static, carved)
-    rows["system"] = static - sum(t for _, t in memory_rows)
-    estimated.update(name for name, _ in memory_rows)
+    carved_rows = _fit(static, carved)
+    rows["system"] = static - sum(t for _, t in carved_rows)
+    estimated.update(name for name, _ in carved_rows)
     if source != "usage":
         estimated.add("system")
-    for name, tokens in memory_rows:
+    for name, tokens in carved_rows:
         rows[name] = rows.get(name, 0) + tokens
     out = []
     for name, tokens in rows.items():
