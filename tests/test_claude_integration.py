@@ -134,6 +134,9 @@ def test_statusline_shows_biggest_category_and_feeds_the_window(
     assert biggest.label in line
     again = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     assert (again.window, again.window_source) == (1_000_000, "status line")
+    from ctxdash.core.sessions import list_sessions
+
+    assert [r.window for r in list_sessions(Config()) if r.session_id == sid] == [1_000_000]
 
 
 def _hook(event: str, payload: object) -> str:

@@ -28,3 +28,10 @@ def reported(session_id: str | None) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def reported_window(session_id: str | None) -> int | None:
+    """The window Claude Code's status line reported for a session, if any."""
+    data = reported(session_id)
+    size = data.get("context_window_size") if data else None
+    return size if isinstance(size, int) and size > 0 else None

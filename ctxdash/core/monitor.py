@@ -18,6 +18,7 @@ from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.discover import is_sidechain_file, subagent_files
+from ctxdash.core.feed import reported_window
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
@@ -25,7 +26,6 @@ from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
     inline_subagents,
-    reported_window,
     save_summary,
 )
 from ctxdash.core.store import Tracker

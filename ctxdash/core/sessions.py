@@ -2,7 +2,7 @@
 
 A full parse of thousands of transcripts would take seconds; the current size is in the last
 main-chain reply, so reading the end of each file (and its first lines for the working
-directory) is enough. A parse state saved by an earlier ``status`` is used when it is current.
+directory) is enough. The window a status line reported for a session is used when there is one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import msgspec
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
 from ctxdash.core.discover import all_transcripts
+from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
 from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
@@ -129,7 +130,9 @@ def list_sessions(
         else:
             used, source = None, "unknown"
         info = model_info(model)
-        win = decide_window(info, env=env, config=config, max_request=biggest)
+        win = decide_window(
+            info, env=env, config=config, max_request=biggest, reported=reported_window(path.stem)
+        )
         ac = autocompact(win.size, info, reply.version if reply else None, env)
         levels = thresholds(win.size, config, ac.at)
         cwd = (reply.cwd if reply else None) or _cwd_from_head(path)

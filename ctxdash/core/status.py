@@ -12,7 +12,7 @@ from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import SubagentFile, subagent_files
-from ctxdash.core.feed import reported
+from ctxdash.core.feed import reported_window
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
 from ctxdash.core.tokens import CachedCounter, preload_in_background
@@ -25,13 +25,6 @@ def claude_root_of(transcript: Path) -> Path:
             return parent.parent
     roots = paths.claude_roots()
     return roots[0]
-
-
-def reported_window(session_id: str | None) -> int | None:
-    """The window Claude Code's status line reported for this session, if any."""
-    data = reported(session_id)
-    size = data.get("context_window_size") if data else None
-    return size if isinstance(size, int) and size > 0 else None
 
 
 def save_summary(budget: Budget) -> None:
