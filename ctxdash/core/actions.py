@@ -21,6 +21,7 @@ from ctxdash.core.handoff import Handoff, build_handoff, write_handoff
 from ctxdash.core.snapshot import Snapshot, list_snapshots, take_snapshot
 from ctxdash.core.status import session_budget
 from ctxdash.core.summary import archive_transcript, build_summary, write_summary
+from ctxdash.core.tokens import TokenCounter
 from ctxdash.core.workstate import WorkState, extract_work_state
 
 __all__ = ["ActionError", "SummaryResult", "fork", "handoff", "seed", "snapshot", "summary"]
@@ -38,7 +39,7 @@ class SummaryResult(msgspec.Struct, kw_only=True):
     markdown: str
 
 
-def _budget(transcript: Path, config: Config, counter: object | None) -> Budget:
+def _budget(transcript: Path, config: Config, counter: TokenCounter | None) -> Budget:
     try:
         return session_budget(transcript, config=config, counter=counter)
     except OSError as err:
@@ -53,7 +54,11 @@ def _work(transcript: Path, budget: Budget) -> WorkState:
 
 
 def snapshot(
-    transcript: Path, *, config: Config, counter: object | None = None, now: datetime | None = None
+    transcript: Path,
+    *,
+    config: Config,
+    counter: TokenCounter | None = None,
+    now: datetime | None = None,
 ) -> tuple[Path, Snapshot]:
     """Freeze the session: budget, work state, copies of its files."""
     budget = _budget(transcript, config, counter)
@@ -75,7 +80,7 @@ def summary(
     max_tokens: int | None = None,
     out: Path | None = None,
     save: bool = True,
-    counter: object | None = None,
+    counter: TokenCounter | None = None,
     now: datetime | None = None,
 ) -> SummaryResult:
     """The compressed summary to take before ``/clear`` (and an archive of the transcript)."""
@@ -96,7 +101,7 @@ def summary(
         source_tokens=budget.used,
         ratio=config.summary_ratio if ratio is None else ratio,
         max_tokens=config.summary_max_tokens if max_tokens is None else max_tokens,
-        count=counter.count,  # type: ignore[attr-defined]
+        count=counter.count,
         now=now or datetime.now(UTC),
     )
     path = None
@@ -129,7 +134,7 @@ def seed(transcript: Path, text: str, *, config: Config) -> ForkResult:
 
 
 def handoff(
-    transcript: Path, *, to_agent: str, config: Config, counter: object | None = None
+    transcript: Path, *, to_agent: str, config: Config, counter: TokenCounter | None = None
 ) -> tuple[str, Handoff]:
     """PRACTICE.md §4's package, validated and written."""
     budget = _budget(transcript, config, counter)

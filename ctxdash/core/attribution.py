@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from ctxdash.core.records import Line, Raw, decode_any
+from ctxdash.core.tokens import TokenCounter
 
 #: Per-block framing tokens added to every text estimate (role/block markers).
 FRAMING = 4
@@ -195,7 +196,7 @@ class Resolver(msgspec.Struct, kw_only=True):
     # ------------------------------------------------------------------ resolution
     def resolve(
         self,
-        counter: Any,
+        counter: TokenCounter | None,
         *,
         factor: float = PRIORS["old"],
         keep_thinking: bool = True,
@@ -213,7 +214,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             return
         parsed = [list(self._pieces(b.waiting)) for b in self.batches]
         texts = [text for pieces in parsed for (_, text, _) in pieces if text]
-        counts = iter(_count_many(counter, texts))
+        counted = iter(_count_many(counter, texts))
         for batch, pieces in zip(self.batches, parsed, strict=True):
             items: list[Item] = []
             weights: list[float] = []
@@ -222,7 +223,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             thinking: list[int] = []
             for item, text, fixed in pieces:
                 if text:
-                    item.counted = next(counts)
+                    item.counted = next(counted)
                     weight = item.counted * factor + FRAMING
                 else:
                     weight = float(fixed)
@@ -287,7 +288,9 @@ class Resolver(msgspec.Struct, kw_only=True):
             self.static = max(0, self.static - amount)
 
     # ------------------------------------------------------------------ estimates
-    def estimate_open(self, counter: Any, factor: float) -> tuple[list[Item], list[float]]:
+    def estimate_open(
+        self, counter: TokenCounter | None, factor: float
+    ) -> tuple[list[Item], list[float]]:
         """Items waiting in the open batch with estimated tokens (nothing is consumed)."""
         pieces = list(self._pieces(self.open.waiting, register=False))
         texts = [text for (_, text, _) in pieces if text]
@@ -445,7 +448,7 @@ def _count_images(value: Any) -> int:
     return 0
 
 
-def _count_many(counter: Any, texts: list[str]) -> list[int]:
+def _count_many(counter: TokenCounter | None, texts: list[str]) -> list[int]:
     if not texts:
         return []
     if counter is None:

@@ -20,6 +20,7 @@ from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory
 from ctxdash.core.models import model_info
 from ctxdash.core.session import Compaction, SessionState
+from ctxdash.core.tokens import TokenCounter
 from ctxdash.core.window import Thresholds, autocompact, decide_window, level_of, thresholds
 
 #: Static part assumed when no request has been seen yet (system prompt + tools).
@@ -207,7 +208,7 @@ def build_budget(
     *,
     config: Config,
     claude_root: Path,
-    counter: object,
+    counter: TokenCounter,
     window_override: int | None = None,
     subagents: list[Subagent] | None = None,
     reported_window: int | None = None,
@@ -219,7 +220,7 @@ def build_budget(
     info = model_info(state.model)
     env = env or load_claude_env(claude_root, state.cwd)
     factor = state.resolver.calibration.factor(info.tokenizer)
-    count = getattr(counter, "count")  # noqa: B009 - any object with count()
+    count = counter.count
 
     if memory is None:
         memory = []
@@ -235,7 +236,7 @@ def build_budget(
         listings = [] if state.sidechain else discover_listings(state.cwd, claude_root)
     listed = {"skills": 0, "agents": 0}
     texts = [entry.text for entry in listings]
-    for entry, n in zip(listings, counter.count_many(texts) if texts else [], strict=True):  # type: ignore[attr-defined]
+    for entry, n in zip(listings, counter.count_many(texts) if texts else [], strict=True):
         listed["skills" if entry.kind == "skill" else "agents"] += round(n * factor) + 4
     win = decide_window(
         info,
@@ -285,8 +286,8 @@ def build_budget(
         top_items=[_top(i) for i in top if i.tokens > 0],
         growth=_growth(state, used, levels),
         calibration=CalibrationInfo(
-            tokenizer=getattr(counter, "name", "?"),
-            exact_tokenizer=bool(getattr(counter, "exact", False)),
+            tokenizer=counter.name,
+            exact_tokenizer=counter.exact,
             family=info.tokenizer,
             factor=round(factor, 4),
             samples=len(state.resolver.calibration.samples),
@@ -335,7 +336,7 @@ def _categories(
     state: SessionState,
     memory: list[MemoryFile],
     listed: dict[str, int],
-    counter: object,
+    counter: TokenCounter,
     factor: float,
 ) -> tuple[list[Category], int, str, int]:
     """Rows summing exactly to ``used``, plus ``used``, its source and pending tokens."""
@@ -354,8 +355,9 @@ def _categories(
             rows[item.cat] = rows.get(item.cat, 0) + item.tokens
     else:
         # After a compaction (or before any reply): no request size in the file yet.
-        static = resolver.system_measured
-        if static is None:
+        if resolver.system_measured is not None:
+            static = resolver.system_measured
+        else:
             static = DEFAULT_STATIC + sum(m.tokens for m in disk)
         estimate = static + pending
         if state.post_tokens is not None:

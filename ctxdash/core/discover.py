@@ -147,9 +147,9 @@ def resolve_session(
         if len(matches) > 1:
             raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
         raise SessionNotFound(f"no session '{session}' in {where}")
-    project = project_dir_for(cwd or os.getcwd(), roots)
-    if project is not None:
-        newest = newest_session(project)
+    here = project_dir_for(cwd or os.getcwd(), roots)
+    if here is not None:
+        newest = newest_session(here)
         if newest is not None:
             return newest
     for path, _ in all_transcripts(roots):

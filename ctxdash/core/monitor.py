@@ -29,6 +29,7 @@ from ctxdash.core.status import (
     save_summary,
 )
 from ctxdash.core.store import Tracker
+from ctxdash.core.tokens import TokenCounter
 
 #: Files whose change can move the window or the auto-compact point.
 SETTINGS_NAMES = frozenset(
@@ -52,7 +53,7 @@ class Monitor:
         transcript: Path,
         *,
         config: Config,
-        counter: object,
+        counter: TokenCounter,
         window_override: int | None = None,
         follow: bool = True,
     ) -> None:
@@ -188,7 +189,7 @@ class Monitor:
             return []
         info = model_info(state.model)
         factor = state.resolver.calibration.factor(info.tokenizer)
-        count = self.counter.count  # type: ignore[attr-defined]
+        count = self.counter.count
         return discover_memory(
             state.cwd,
             count=lambda text: round(count(text) * factor),

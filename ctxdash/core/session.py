@@ -33,6 +33,7 @@ from ctxdash.core.records import (
     decode_any,
     decode_line,
 )
+from ctxdash.core.tokens import TokenCounter
 
 #: A request bigger than this proves a 1M window.
 BASE_WINDOW = 200_000
@@ -302,7 +303,7 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.series = self.series[:half:2] + self.series[half:]
 
     # ------------------------------------------------------------------ results
-    def flush(self, counter: object | None = None) -> None:
+    def flush(self, counter: TokenCounter | None = None) -> None:
         """Resolve waiting content: decode, tokenize in one batch, apportion the deltas."""
         info = model_info(self.model)
         # The fixed prior, not the learnt factor, weighs items: attribution must not depend

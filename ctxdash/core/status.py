@@ -15,7 +15,7 @@ from ctxdash.core.discover import SubagentFile, subagent_files
 from ctxdash.core.feed import reported_window
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
-from ctxdash.core.tokens import CachedCounter, preload_in_background
+from ctxdash.core.tokens import CachedCounter, TokenCounter, preload_in_background
 
 
 def claude_root_of(transcript: Path) -> Path:
@@ -85,7 +85,11 @@ def file_subagent(found: SubagentFile, sub: SessionState) -> Subagent:
 
 
 def subagents_of(
-    state: SessionState, transcript: Path, *, use_cache: bool = True, counter: object = None
+    state: SessionState,
+    transcript: Path,
+    *,
+    use_cache: bool = True,
+    counter: TokenCounter | None = None,
 ) -> list[Subagent]:
     """Every subagent window of a main session: inline lines, flat and nested files."""
     out = inline_subagents(state)
@@ -104,7 +108,7 @@ def session_budget(
     config: Config,
     window_override: int | None = None,
     use_cache: bool = True,
-    counter: object | None = None,
+    counter: TokenCounter | None = None,
     tracker: Tracker | None = None,
 ) -> Budget:
     """Parse (incrementally) and budget one transcript, main or subagent.

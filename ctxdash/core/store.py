@@ -20,6 +20,7 @@ from ctxdash import __version__
 from ctxdash.core import paths
 from ctxdash.core.session import SessionState
 from ctxdash.core.tail import FileTail, TailState
+from ctxdash.core.tokens import TokenCounter
 
 #: Bump when SessionState changes shape: old caches are then ignored.
 CACHE_FORMAT = 5
@@ -65,7 +66,7 @@ class Tracker:
         *,
         sidechain: bool | None = None,
         use_cache: bool = True,
-        counter: object | None = None,
+        counter: TokenCounter | None = None,
     ) -> None:
         self.path = Path(path)
         self.sidechain = is_subagent_file(self.path) if sidechain is None else sidechain
@@ -94,7 +95,7 @@ class Tracker:
         self.loaded_from_cache = True
 
     def _counter_name(self) -> str:
-        return str(getattr(self.counter, "name", "default"))
+        return self.counter.name if self.counter is not None else "default"
 
     def poll(self) -> bool:
         """Parse what was appended. Returns ``True`` if anything changed.
@@ -146,7 +147,7 @@ def load_state(
     *,
     sidechain: bool | None = None,
     use_cache: bool = True,
-    counter: object | None = None,
+    counter: TokenCounter | None = None,
 ) -> SessionState:
     """Parse a transcript (incrementally from the cache) and return its state."""
     tracker = Tracker(path, sidechain=sidechain, use_cache=use_cache, counter=counter)

@@ -28,10 +28,15 @@ HEURISTIC_BYTES_PER_TOKEN = 4.0
 class TokenCounter(Protocol):
     """Counts tokens of text."""
 
-    #: ``True`` when counts come from a real BPE tokenizer, ``False`` for a heuristic.
-    exact: bool
-    #: Short name shown to users (``cl100k_base`` or ``bytes/4``).
-    name: str
+    @property
+    def exact(self) -> bool:
+        """``True`` when counts come from a real BPE tokenizer, ``False`` for a heuristic."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Short name shown to users (``cl100k_base`` or ``bytes/4 (heuristic)``)."""
+        ...
 
     def count(self, text: str) -> int:
         """Tokens in ``text``."""
@@ -191,7 +196,7 @@ class CachedCounter:
         return self._inner
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         if self._inner is None:
             if not self._loaded:
                 self._load()
@@ -200,7 +205,7 @@ class CachedCounter:
         return self.inner.name
 
     @property
-    def exact(self) -> bool:  # type: ignore[override]
+    def exact(self) -> bool:
         if self._inner is None:
             if not self._loaded:
                 self._load()

@@ -28,6 +28,7 @@ from ctxdash.core.config import Config
 from ctxdash.core.discover import SessionNotFound, resolve_session
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.sessions import list_sessions
+from ctxdash.core.tokens import TokenCounter
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.format import compact
@@ -78,7 +79,7 @@ class CtxDashApp(CheckpointActions, App[None]):
         self,
         settings: AppSettings,
         *,
-        counter: object | None = None,
+        counter: TokenCounter | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         super().__init__()
@@ -391,7 +392,7 @@ class CtxDashApp(CheckpointActions, App[None]):
 def make_app(
     settings: AppSettings,
     *,
-    counter: object | None = None,
+    counter: TokenCounter | None = None,
     clock: Callable[[], datetime] = _utc_now,
 ) -> CtxDashApp:
     """Build the app the same way for the CLI and the tests."""
