@@ -5,8 +5,6 @@ Skipped when ../shared is not beside the project (the data is third-party and ne
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ctxdash.core.config import Config
@@ -94,4 +92,3 @@ def test_every_corpus_file_parses_without_malformed_lines() -> None:
     for path in CORPUS.rglob("*.jsonl"):
         state = load_state(path, counter=HeuristicCounter(), use_cache=False)
         assert state.counters.malformed == 0, path
-        assert isinstance(Path(path), Path)
