@@ -205,3 +205,29 @@ async def test_real_watcher_updates_and_follows_clear(tmp_path: Path) -> None:
         await wait_for(lambda: app.budget is not None and app.budget.session_id == new.stem)
         assert any("now following" in e for e in _events(app))
         await pilot.pause()
+
+
+async def test_memory_file_edit_updates_the_dashboard(tmp_path: Path) -> None:
+    """Memory folders are watched from the first open, before any parse cache exists."""
+    from ctxdash import synth
+
+    home = synth.build_claude_home(tmp_path / "claude", seed=5, name="basic")
+    claude_md = Path(home.cwd) / "CLAUDE.md"
+    app = fixed_app(home.transcript, watch=True)
+
+    async def until(cond) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(200):
+            if cond():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("timed out")
+
+    def tokens() -> int:
+        assert app.budget is not None
+        return next(m.tokens for m in app.budget.memory_files if Path(m.path) == claude_md)
+
+    async with app.run_test(size=(80, 30)):
+        await until(lambda: app.budget is not None)
+        before = tokens()
+        claude_md.write_text(claude_md.read_text() + "\nAlways run the linter first.\n" * 40)
+        await until(lambda: tokens() > before)

@@ -85,6 +85,21 @@ def _first_line(path: Path, limit: int = 65536) -> Line | None:
     return None
 
 
+def cwd_of(path: Path, limit: int = 16384) -> str | None:
+    """The working directory recorded in a transcript's first lines (without parsing it)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+    except OSError:
+        return None
+    for raw in head.split(b"\n"):
+        if b'"cwd"' in raw:
+            rec = decode_line(raw)
+            if isinstance(rec, Line) and rec.cwd:
+                return rec.cwd
+    return None
+
+
 def is_sidechain_file(path: Path) -> bool:
     """The resume picker hides files whose first conversation line is a sidechain."""
     first = _first_line(path)

@@ -17,7 +17,7 @@ from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.discover import is_sidechain_file, subagent_files
+from ctxdash.core.discover import cwd_of, is_sidechain_file, subagent_files
 from ctxdash.core.feed import reported_window
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
@@ -87,7 +87,8 @@ class Monitor:
         with contextlib.suppress(OSError):
             state.mkdir(parents=True, exist_ok=True)
             out.append(state)
-        cwd = self.tracker.state.cwd
+        # Asked before the first parse of a new session: the transcript's head names the cwd.
+        cwd = self.tracker.state.cwd or cwd_of(self.transcript)
         if cwd and not self.tracker.state.sidechain:
             dirs = memory_paths_to_watch(cwd, self.root, managed_dir=managed_dir())
             self.memory_dirs = {Path(d) for d in dirs}

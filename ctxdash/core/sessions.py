@@ -14,7 +14,7 @@ import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.discover import all_transcripts
+from ctxdash.core.discover import all_transcripts, cwd_of
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
@@ -22,7 +22,6 @@ from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
-HEAD_BYTES = 16 * 1024
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -94,20 +93,6 @@ def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, st
     return reply, boundary, title, biggest
 
 
-def _cwd_from_head(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except OSError:
-        return None
-    for raw in head.split(b"\n"):
-        if b'"cwd"' in raw:
-            rec = decode_line(raw)
-            if isinstance(rec, Line) and rec.cwd:
-                return rec.cwd
-    return None
-
-
 def list_sessions(
     config: Config, *, roots: list[Path] | None = None, limit: int | None = None
 ) -> list[SessionRow]:
@@ -135,7 +120,7 @@ def list_sessions(
         )
         ac = autocompact(win.size, info, reply.version if reply else None, env)
         levels = thresholds(win.size, config, ac.at)
-        cwd = (reply.cwd if reply else None) or _cwd_from_head(path)
+        cwd = (reply.cwd if reply else None) or cwd_of(path)
         rows.append(
             SessionRow(
                 session_id=path.stem,
