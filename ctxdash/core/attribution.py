@@ -14,12 +14,13 @@ compact summary and what came with it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
 
-from ctxdash.core.records import Line, Raw, decode_any
+from ctxdash.core.records import Line, Raw, attachment_type, decode_any
 from ctxdash.core.tokens import TokenCounter
 
 #: Per-block framing tokens added to every text estimate (role/block markers).
@@ -43,6 +44,25 @@ ATTACHMENT_CATEGORIES = {
     "deferred_tools_delta": "mcp_tools",
     "mcp_instructions_delta": "mcp_tools",
 }
+#: Categories of attachments whose sent text is recorded (``rendered``, Claude Code 2.1.3xx).
+RENDERED_CATEGORIES = {
+    **ATTACHMENT_CATEGORIES,
+    "deferred_tools_delta": "deferred_tools",
+}
+#: Attachment types Claude Code records but never sends.
+NEVER_SENT = frozenset(
+    {
+        "prompt_snapshot",
+        "session_context",
+        "hook_success",
+        "hook_progress",
+        "hook_non_blocking_error",
+    }
+)
+#: Categories that hold what every request of an epoch repeats (not "biggest items").
+STATIC_CATEGORIES = frozenset({"system", "tools"})
+_REMINDER_OPEN = "<system-reminder>"
+_REMINDER_CLOSE = "</system-reminder>"
 
 
 class Item(msgspec.Struct, array_like=True):
@@ -123,6 +143,14 @@ class Resolver(msgspec.Struct, kw_only=True):
     reply_seen: bool = False
     #: The session's first batch, kept past a boundary until the static part is measured.
     first_batch: Batch | None = None
+    #: The latest system prompt and tool definitions recorded (``api-request-shape``), as JSON.
+    static_raw: bytes | None = None
+    #: Keys of the system blocks and tool definitions already in this epoch's context.
+    static_keys: set[str] = msgspec.field(default_factory=set)
+    #: An ``api-request-shape`` was seen: it wins over ``prompt_snapshot``.
+    shape_seen: bool = False
+    #: An attachment with ``renderedRole`` was seen: this version records what it sends.
+    rendered_seen: bool = False
 
     # ------------------------------------------------------------------ intake
     def _wait(self, role: str, raw: Raw, turn: int, line: Line | None) -> None:
@@ -144,12 +172,62 @@ class Resolver(msgspec.Struct, kw_only=True):
         self._wait(role, raw, turn, line)
 
     def add_attachment(self, line: Line, turn: int) -> None:
-        """An ``attachment`` line (skill listing, nested memory, reminders …)."""
-        self._wait("attachment", line.attachment, turn, line)
+        """An ``attachment`` line (skill listing, memory files, reminders …).
 
-    def add_assistant_block(self, raw: Raw) -> None:
+        Claude Code 2.1.3xx records the text it sends (``rendered``) and the role it sends it
+        as (``renderedRole``; ``None`` when the line is never sent): that text is counted.
+        Older versions record only the attachment object, which is counted instead.
+        """
+        role = line.renderedRole
+        kind = attachment_type(line.attachment)
+        if role is msgspec.UNSET:
+            if not self.rendered_seen and kind not in NEVER_SENT:
+                self._wait("attachment", line.attachment, turn, line)
+                return
+            role = None  # this version records what it sends: a line without it is not sent
+        else:
+            self.rendered_seen = True
+        if role is None:
+            if kind == "prompt_snapshot" and not self.shape_seen:
+                self._replace_static()
+                self._wait("snapshot", line.attachment, turn, line)
+            return
+        extra = bytes(line.attachment) if kind in ("instructions", "nested_memory") else b"null"
+        payload = b"".join(
+            (
+                b'{"type":',
+                msgspec.json.encode(kind),
+                b',"role":',
+                msgspec.json.encode(str(role)),
+                b',"rendered":',
+                bytes(line.rendered),
+                b',"attachment":',
+                extra,
+                b"}",
+            )
+        )
+        self._wait("sent", payload, turn, line)
+
+    def add_shape(self, line: Line, turn: int) -> None:
+        """An ``api-request-shape`` line: the system prompt and tools a request sends."""
+        if bytes(line.shape) in (b"", b"null"):
+            return
+        self.shape_seen = True
+        self._replace_static()
+        self.static_raw = bytes(line.shape)
+        self._wait("static", line.shape, turn, line)
+
+    def _replace_static(self) -> None:
+        """Drop static parts queued in the open batch: a newer record replaces them."""
+        waiting = self.open.waiting
+        kept = [w for w in waiting if w.role not in ("static", "snapshot")]
+        if len(kept) != len(waiting):
+            self.open.waiting = kept
+            self.waiting_bytes = sum(len(w.raw) for w in kept)
+
+    def add_assistant_block(self, raw: Raw, line: Line | None = None) -> None:
         """One content block of the latest reply."""
-        self._wait("assistant", raw, 0, None)
+        self._wait("assistant", raw, 0, line)
 
     def add_replacements(self, line: Line) -> None:
         """A ``content-replacement`` line: tool results the model saw as a stand-in."""
@@ -170,8 +248,12 @@ class Resolver(msgspec.Struct, kw_only=True):
         self.batches.append(batch)
         self.open = Batch(output=output)
 
-    def boundary(self) -> None:
-        """A ``compact_boundary``: everything before it left the context."""
+    def boundary(self, preserved: Sequence[str] = ()) -> None:
+        """A ``compact_boundary``: everything before it left the context.
+
+        Args:
+            preserved: uuids of messages a partial compaction kept; they stay in context.
+        """
         if (
             self.system_measured is None
             and self.first_batch is None
@@ -179,14 +261,28 @@ class Resolver(msgspec.Struct, kw_only=True):
             and self.batches[0].first
         ):
             self.first_batch = self.batches[0]
+        keep = set(preserved)
+        carried: list[Waiting] = []
+        if keep:
+            carried = [
+                Waiting("kept", msgspec.json.encode(item), item.turn, item.timestamp, item.uuid)
+                for item in self.items
+                if item.uuid in keep
+            ]
+            for batch in [*self.batches, self.open]:
+                carried += [w for w in batch.waiting if w.uuid in keep]
         self.items = []
         self.batches = []
-        self.open = Batch()
+        self.open = Batch(waiting=carried)
         self.prev_total = None
         self.static = None
         self.tools = {}
-        self.waiting_bytes = 0
+        self.static_keys = set()
         self.reply_seen = False
+        if self.static_raw is not None:
+            # The next request sends the same system prompt and tools, recorded or not.
+            self.open.waiting.insert(0, Waiting("static", self.static_raw, 0, None, None))
+        self.waiting_bytes = sum(len(w.raw) for w in self.open.waiting)
 
     def take_nested_memory(self) -> list[str]:
         """Paths of nested CLAUDE.md files seen since the last call."""
@@ -317,6 +413,12 @@ class Resolver(msgspec.Struct, kw_only=True):
                 yield from self._assistant_pieces(value, w, register)
             elif w.role == "attachment":
                 yield from self._attachment_pieces(value, w, register)
+            elif w.role == "sent":
+                yield from self._sent_pieces(value, w, register)
+            elif w.role in ("static", "snapshot"):
+                yield from self._static_pieces(value, w, register)
+            elif w.role == "kept":
+                yield from _kept_pieces(w)
             else:
                 yield from self._user_pieces(value, w)
 
@@ -378,7 +480,7 @@ class Resolver(msgspec.Struct, kw_only=True):
         if not isinstance(value, dict):
             return
         atype = str(value.get("type") or "?")
-        if atype in ("hook_success", "hook_progress", "hook_non_blocking_error"):
+        if atype in NEVER_SENT:
             return  # recorded for the UI, not sent to the model
         cat = ATTACHMENT_CATEGORIES.get(atype, "attachments")
         path = value.get("path") or value.get("filePath") or value.get("filename")
@@ -389,6 +491,111 @@ class Resolver(msgspec.Struct, kw_only=True):
                 self.nested.append(path)
         content = {k: v for k, v in value.items() if k not in ("type", "toolUseID", "hookName")}
         yield _item(cat, w, tool=atype, path=path), _flatten(content), 0
+
+    def _sent_pieces(
+        self, value: Any, w: Waiting, register: bool
+    ) -> Iterator[tuple[Item, str, int]]:
+        """An attachment whose sent text is recorded: count that text."""
+        if not isinstance(value, dict):
+            return
+        kind = str(value.get("type") or "?")
+        role = value.get("role")
+        text = _rendered_text(value.get("rendered"), strip=role == "system")
+        if kind == "instructions":
+            yield from self._memory_pieces(text, value.get("attachment"), w, register)
+            return
+        path = None
+        if kind == "nested_memory":
+            attachment = value.get("attachment")
+            found = attachment.get("path") if isinstance(attachment, dict) else None
+            if isinstance(found, str):
+                path = found
+                if register:
+                    self.nested.append(found)
+                yield _item(f"memory:{found}", w, tool=kind, path=found), text, 0
+                return
+        default = "system_messages" if role == "system" else "attachments"
+        yield _item(RENDERED_CATEGORIES.get(kind, default), w, tool=kind, path=path), text, 0
+
+    def _memory_pieces(
+        self, text: str, attachment: Any, w: Waiting, register: bool
+    ) -> Iterator[tuple[Item, str, int]]:
+        """An ``instructions`` attachment: one piece per memory file, split where it starts."""
+        files = attachment.get("files") if isinstance(attachment, dict) else None
+        paths = [
+            f["path"] for f in files or [] if isinstance(f, dict) and isinstance(f.get("path"), str)
+        ]
+        cuts: list[tuple[int, str]] = []
+        start = 0
+        for path in paths:
+            at = text.find(f"Contents of {path} (", start)
+            if at >= 0:
+                cuts.append((at, path))
+                start = at + 1
+        if not cuts:
+            yield _item("memory:(instructions)", w, tool="instructions"), text, 0
+            return
+        bounds = [0] + [at for at, _ in cuts[1:]] + [len(text)]
+        for (_, path), lo, hi in zip(cuts, bounds, bounds[1:], strict=False):
+            if register:
+                self.nested.append(path)
+            yield _item(f"memory:{path}", w, tool="instructions", path=path), text[lo:hi], 0
+
+    def _static_pieces(
+        self, value: Any, w: Waiting, register: bool
+    ) -> Iterator[tuple[Item, str, int]]:
+        """System prompt blocks and tool definitions not yet in this epoch's context."""
+        if not isinstance(value, dict):
+            return
+        pieces: list[tuple[str, str, str | None]] = []
+        system = value.get("system") if w.role == "static" else value.get("systemPrompt")
+        if isinstance(system, str):
+            system = [system]
+        for block in system if isinstance(system, list) else []:
+            text = block.get("text") if isinstance(block, dict) else block
+            if isinstance(text, str):
+                pieces.append(("system", text, None))
+        prefix = value.get("cliPrefix") if w.role == "snapshot" else None
+        if isinstance(prefix, str):
+            pieces.append(("system", prefix, None))
+        for tool in value.get("tools") or [] if w.role == "static" else []:
+            if not isinstance(tool, dict) or tool.get("defer_loading"):
+                continue  # deferred tools are not in context until searched for
+            name = str(tool.get("name") or "?")
+            cat = "mcp_tools" if name.startswith("mcp__") else "tools"
+            pieces.append((cat, _compact_json(tool), name))
+        for cat, text, name in pieces:
+            key = cat + ":" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
+            if key in self.static_keys:
+                continue
+            if register:
+                self.static_keys.add(key)
+            yield _item(cat, w, tool=name), text, 0
+
+
+def _kept_pieces(w: Waiting) -> Iterator[tuple[Item, str, int]]:
+    """An item a partial compaction preserved: its tokens are known."""
+    try:
+        item = msgspec.json.decode(w.raw, type=Item)
+    except msgspec.DecodeError:
+        return
+    tokens, item.tokens, item.counted = item.tokens, 0, 0
+    yield item, "", max(0, tokens)
+
+
+def _rendered_text(rendered: Any, *, strip: bool) -> str:
+    """The text of a ``rendered`` list; system-role parts are sent without their wrapper."""
+    parts = rendered if isinstance(rendered, list) else [rendered]
+    texts: list[str] = []
+    for part in parts:
+        content = part.get("content") if isinstance(part, dict) else part
+        text = content if isinstance(content, str) else _flatten(content)
+        if strip:
+            text = text.strip()
+            if text.startswith(_REMINDER_OPEN) and text.endswith(_REMINDER_CLOSE):
+                text = text[len(_REMINDER_OPEN) : -len(_REMINDER_CLOSE)].strip("\n")
+        texts.append(text)
+    return "\n\n".join(texts)
 
 
 def _median(values: Iterator[float] | list[float]) -> float:

@@ -375,7 +375,7 @@ def _categories(
     # Listings recorded as attachments are already items; otherwise they hide in the static part.
     carved += [(name, tokens) for name, tokens in listed.items() if tokens and name not in rows]
     carved_rows = _fit(static, carved)
-    rows["system"] = static - sum(t for _, t in carved_rows)
+    rows["system"] = rows.get("system", 0) + static - sum(t for _, t in carved_rows)
     estimated.update(name for name, _ in carved_rows)
     if source != "usage":
         estimated.add("system")

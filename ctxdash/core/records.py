@@ -45,12 +45,20 @@ class Message(msgspec.Struct, kw_only=True):
     content: Raw = EMPTY_RAW
 
 
+class PreservedMessages(msgspec.Struct, kw_only=True):
+    """Messages from before a partial compaction that stay in context."""
+
+    allUuids: list[str] | None = None
+    uuids: list[str] | None = None
+
+
 class CompactMetadata(msgspec.Struct, kw_only=True):
     """``compactMetadata`` of a ``compact_boundary`` line."""
 
     trigger: str | None = None
     preTokens: int | None = None
     postTokens: int | None = None
+    preservedMessages: PreservedMessages | None = None
 
 
 class Replacement(msgspec.Struct, kw_only=True):
@@ -82,11 +90,24 @@ class Line(msgspec.Struct, kw_only=True):
     message: Message | None = None
     compactMetadata: CompactMetadata | None = None
     attachment: Raw = EMPTY_RAW
+    #: What an attachment sent (Claude Code 2.1.3xx): a list of ``{"content": text}``.
+    rendered: Raw = EMPTY_RAW
+    #: The role it was sent as (``system`` or ``user``); ``None``: recorded, never sent;
+    #: unset: an older version that did not record it.
+    renderedRole: str | None | msgspec.UnsetType = msgspec.UNSET
+    #: ``api-request-shape``: the system prompt and tool definitions of a request.
+    shape: Raw = EMPTY_RAW
     content: Raw = EMPTY_RAW
     replacements: list[Replacement] | None = None
     customTitle: str | None = None
     aiTitle: str | None = None
     summary: str | None = None
+
+
+class AttachmentHead(msgspec.Struct):
+    """Just the type of an ``attachment`` object."""
+
+    type: Any = None
 
 
 class Envelope(msgspec.Struct):
@@ -142,6 +163,7 @@ KNOWN_TYPES = CONVERSATION_TYPES | frozenset(
 _LINE = msgspec.json.Decoder(Line)
 _ENVELOPE = msgspec.json.Decoder(Envelope)
 _ANY = msgspec.json.Decoder()
+_ATTACHMENT_HEAD = msgspec.json.Decoder(AttachmentHead)
 
 
 class Malformed(msgspec.Struct):
@@ -177,3 +199,12 @@ def decode_any(raw: Raw | bytes) -> Any:
         return _ANY.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
+
+
+def attachment_type(raw: Raw | bytes) -> str:
+    """The ``type`` of an ``attachment`` object, without decoding the rest (``"?"`` if none)."""
+    try:
+        kind = _ATTACHMENT_HEAD.decode(raw).type
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return "?"
+    return kind if isinstance(kind, str) else "?"

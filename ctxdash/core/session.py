@@ -172,6 +172,8 @@ class SessionState(msgspec.Struct, kw_only=True):
                 self._model_command(bytes(line.content))
         elif kind == "content-replacement":
             self.resolver.add_replacements(line)
+        elif kind == "api-request-shape":
+            self.resolver.add_shape(line, self.turn)
         elif kind in TITLE_RANK:
             title = line.customTitle or line.aiTitle or line.summary
             if title and TITLE_RANK[kind] >= self.title_rank:
@@ -206,7 +208,7 @@ class SessionState(msgspec.Struct, kw_only=True):
             if output > self.last_output:
                 self.last_output = output
                 self.resolver.set_output(output)
-            self.resolver.add_assistant_block(msg.content)
+            self.resolver.add_assistant_block(msg.content, line)
             return
         if usage is None:
             return
@@ -225,7 +227,7 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.peak = max(self.peak, total)
         self.max_request = max(self.max_request, total)
         self.resolver.reply(total, output, self.turn, line.timestamp)
-        self.resolver.add_assistant_block(msg.content)
+        self.resolver.add_assistant_block(msg.content, line)
         self.series.append(Point(line.timestamp, total, self.turn, self.epoch))
         if len(self.series) > SERIES_LIMIT:
             self._thin_series()
@@ -273,7 +275,8 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.last_key = None
         self.last_output = 0
         self.post_tokens = meta.postTokens if meta else None
-        self.resolver.boundary()
+        kept = meta.preservedMessages if meta else None
+        self.resolver.boundary((kept.allUuids or kept.uuids or []) if kept else [])
 
     def _model_command(self, text: bytes) -> None:
         if b"Set model to" not in text:

@@ -1,0 +1,113 @@
+"""What a request really sent, by breakdown row: the ground truth ctxdash is judged against.
+
+The rows are read off the request body alone (the wire), never off the transcript, and counted
+with the stand-in's own rule, so they add up to the request's usage exactly. Row names are
+ctxdash's category keys, with every memory file folded into ``memory`` per path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter as Tally
+from typing import Any
+
+from tests.realclient.standin import BLOCK, MESSAGE, Counter, canonical
+
+#: Where a section of a folded system message or reminder starts, and its row.
+STARTERS = (
+    ("# Environment", "system_messages"),
+    ("You are powered by the model", "system_messages"),
+    ("The following deferred tools are now available", "deferred_tools"),
+    ("Available agent types", "agents"),
+    ("The following skills are available", "skills"),
+    ("While bypass permissions mode is active", "system_messages"),
+    ("Today's date is", "system_messages"),
+    ("Codebase and user instructions", "memory"),
+)
+_CONTENTS = re.compile(r"Contents of (.+?) \(")
+_REMINDER = re.compile(r"^\s*<system-reminder>\s*")
+
+
+def rows(body: dict[str, Any], counter: Counter) -> dict[str, int]:
+    """Tokens per row of one request body; the values add up to its usage total."""
+    out: Tally[str] = Tally()
+    system = body.get("system")
+    if isinstance(system, str):
+        system = [{"type": "text", "text": system}]
+    for block in system or []:
+        out["system"] += counter.block(block)
+    for tool in body.get("tools") or []:
+        name = str(tool.get("name") or "")
+        row = "mcp_tools" if name.startswith("mcp__") else "tools"
+        out[row] += counter.text(canonical(tool)) + BLOCK
+    names: dict[str, str] = {}
+    for msg in body.get("messages") or []:
+        for block in _blocks(msg):
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                names[str(block.get("id"))] = str(block.get("name"))
+    for msg in body.get("messages") or []:
+        role = msg.get("role")
+        for i, block in enumerate(_blocks(msg)):
+            frame = MESSAGE if i == 0 else 0
+            for row, tokens in _block_rows(role, block, names, counter):
+                out[row] += tokens + frame
+                frame = 0
+    # The preamble of the memory message goes with its first file, as ctxdash counts it.
+    first = next((row for row in out if row.startswith("memory:")), None)
+    if first is not None and "memory" in out:
+        out[first] += out.pop("memory")
+    return dict(out)
+
+
+def _blocks(msg: dict[str, Any]) -> list[Any]:
+    content = msg.get("content")
+    return [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+
+
+def _block_rows(
+    role: Any, block: Any, names: dict[str, str], counter: Counter
+) -> list[tuple[str, int]]:
+    if not isinstance(block, dict):
+        return [("other", counter.block(block))]
+    kind = block.get("type")
+    if role == "assistant":
+        row = {"text": "assistant_text", "thinking": "thinking", "redacted_thinking": "thinking"}
+        return [(row.get(str(kind), "tool_calls"), counter.block(block))]
+    if kind == "tool_result":
+        tool = names.get(str(block.get("tool_use_id")), "unknown")
+        return [(f"tool_results:{tool}", counter.block(block))]
+    if kind in ("image", "document"):
+        return [("images", counter.block(block))]
+    if kind != "text":
+        return [("other", counter.block(block))]
+    text = str(block.get("text") or "")
+    if role == "system" or _REMINDER.match(text):
+        return _sections(
+            text, counter, default="system_messages" if role == "system" else "attachments"
+        )
+    if text.startswith("This session is being continued from a previous conversation"):
+        return [("compact_summary", counter.block(block))]
+    return [("user_prompts", counter.block(block))]
+
+
+def _sections(text: str, counter: Counter, default: str) -> list[tuple[str, int]]:
+    """Split a folded text on paragraphs; each paragraph goes to the row its section began."""
+    out: list[tuple[str, int]] = []
+    row = default
+    for index, para in enumerate(text.split("\n\n")):
+        head = _REMINDER.sub("", para).lstrip()
+        for starter, name in STARTERS:
+            if head.startswith(starter):
+                row = name
+                break
+        if row.startswith("memory"):
+            match = _CONTENTS.match(head)
+            if match:
+                row = f"memory:{match.group(1)}"
+        out.append((row, counter.paragraph(para) + (BLOCK if index == 0 else 0)))
+    return out
+
+
+def total(body: dict[str, Any], counter: Counter) -> int:
+    """The request's usage total (the stand-in's count)."""
+    return sum(tokens for _, tokens, _ in counter.parts(body))
