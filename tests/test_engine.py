@@ -57,7 +57,10 @@ def test_budget_adds_up(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPat
     if exp.used is not None:
         assert (b.used, b.used_source) == (exp.used, "usage")
     elif exp.post_tokens is not None:
-        assert (b.used, b.used_source) == (exp.post_tokens, "post_tokens")
+        # Not postTokens (real ones leave system prompt, tools and memory out): an estimate of
+        # the next request, which the generator's figure models here.
+        assert b.used_source == "estimate"
+        assert abs(b.used - exp.post_tokens) <= 0.05 * exp.post_tokens
     else:
         assert b.used_source == "estimate"
         assert b.used > 0

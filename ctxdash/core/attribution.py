@@ -151,6 +151,9 @@ class Resolver(msgspec.Struct, kw_only=True):
     shape_seen: bool = False
     #: An attachment with ``renderedRole`` was seen: this version records what it sends.
     rendered_seen: bool = False
+    #: Claude tokens per counted token, measured on a whole first request whose every part
+    #: was recorded (system prompt and tools included): one large, exact sample.
+    full_ratio: float | None = None
 
     # ------------------------------------------------------------------ intake
     def _wait(self, role: str, raw: Raw, turn: int, line: Line | None) -> None:
@@ -284,6 +287,13 @@ class Resolver(msgspec.Struct, kw_only=True):
             self.open.waiting.insert(0, Waiting("static", self.static_raw, 0, None, None))
         self.waiting_bytes = sum(len(w.raw) for w in self.open.waiting)
 
+    def estimate_factor(self, family: str) -> float:
+        """Claude tokens per counted token for estimates: a whole-request measurement when
+        there is one, else the median of the usage deltas (or the family's prior)."""
+        if self.full_ratio is not None:
+            return self.full_ratio
+        return self.calibration.factor(family)
+
     def take_nested_memory(self) -> list[str]:
         """Paths of nested CLAUDE.md files seen since the last call."""
         out, self.nested = self.nested, []
@@ -345,9 +355,21 @@ class Resolver(msgspec.Struct, kw_only=True):
             if item.turn < 0:
                 item.turn = turn
         if batch.first:
+            counted = sum(i.counted for i in items)
+            if (
+                self.full_ratio is None
+                and counted
+                and any(i.cat in STATIC_CATEGORIES for i in items)
+            ):
+                fixed = sum(w for i, w in zip(items, weights, strict=True) if not i.counted)
+                framing = FRAMING * sum(1 for i in items if i.counted)
+                self.full_ratio = max(0.1, (batch.total - fixed - framing) / counted)
             if self.system_measured is None:
-                est = int(sum(weights))
-                self.system_measured = max(0, batch.total - est)
+                if any(i.cat in STATIC_CATEGORIES for i in items):
+                    self.system_measured = 0  # every part of the request was recorded
+                else:
+                    est = int(sum(weights))
+                    self.system_measured = max(0, batch.total - est)
             self.static = min(self.system_measured, batch.total)
             share = batch.total - self.static
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.attribution import Item, apportion
+from ctxdash.core.attribution import STATIC_CATEGORIES, Item, apportion
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.listings import Listing, discover_listings
@@ -219,7 +219,7 @@ def build_budget(
     """Assemble the budget of one session."""
     info = model_info(state.model)
     env = env or load_claude_env(claude_root, state.cwd)
-    factor = state.resolver.calibration.factor(info.tokenizer)
+    factor = state.resolver.estimate_factor(info.tokenizer)
     count = counter.count
 
     if memory is None:
@@ -252,7 +252,8 @@ def build_budget(
 
     categories, used, source, pending = _categories(state, memory, listed, counter, factor)
     last_output = state.last_output if source == "usage" else 0
-    top = sorted(state.items, key=lambda i: i.tokens, reverse=True)[: config.top_items]
+    droppable = [i for i in state.items if i.cat not in STATIC_CATEGORIES]
+    top = sorted(droppable, key=lambda i: i.tokens, reverse=True)[: config.top_items]
     budget_free = max(0, win.size - used - ac.reserve)
     messages = state.epoch_messages
     return Budget(
@@ -354,16 +355,21 @@ def _categories(
         for item in state.items:
             rows[item.cat] = rows.get(item.cat, 0) + item.tokens
     else:
-        # After a compaction (or before any reply): no request size in the file yet.
+        # After a compaction (or before any reply): no request size in the file yet. The next
+        # request sends what is waiting (with Claude Code 2.1.3xx: the recorded system prompt
+        # and tools, the summary, preserved messages), plus what the file does not hold yet.
+        # (A boundary's postTokens leaves the system prompt, tools and memory out.)
+        pending_cats = {item.cat for item in open_items}
         if resolver.system_measured is not None:
             static = resolver.system_measured
+        elif pending_cats & STATIC_CATEGORIES:
+            static = 0
         else:
             static = DEFAULT_STATIC + sum(m.tokens for m in disk)
-        estimate = static + pending
-        if state.post_tokens is not None:
-            used, source = state.post_tokens, "post_tokens"
-        else:
-            used, source = estimate, "estimate"
+        if resolver.rendered_seen:
+            # Memory files are re-sent with the next prompt, as an attachment not written yet.
+            static += sum(m.tokens for m in disk if f"memory:{m.path}" not in pending_cats)
+        used, source = static + pending, "estimate"
         shares = apportion(used, [float(static), *open_weights])
         static = shares[0]
         for item, tokens in zip(open_items, shares[1:], strict=True):
@@ -371,7 +377,7 @@ def _categories(
         estimated.update(rows)
         pending = 0
 
-    carved = [(f"memory:{m.path}", m.tokens) for m in disk]
+    carved = [(f"memory:{m.path}", m.tokens) for m in disk if f"memory:{m.path}" not in rows]
     # Listings recorded as attachments are already items; otherwise they hide in the static part.
     carved += [(name, tokens) for name, tokens in listed.items() if tokens and name not in rows]
     carved_rows = _fit(static, carved)

@@ -1,0 +1,222 @@
+"""Run the real Claude Code through the same scenarios and compare ctxdash with the wire.
+
+:func:`run_version` drives one Claude Code version in print mode against the stand-in: tool use
+with thinking (Read, Bash, Write), a subagent, and a session compacted with ``/compact`` and
+resumed. For every transcript it writes, ctxdash's ``status --json`` is compared with the
+request Claude Code really sent (:mod:`tests.realclient.wire`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.realclient import client, wire
+from tests.realclient.standin import Counter, Exchange, StandIn
+
+#: Memory file of the scenario project: varied prose, like a real one.
+CLAUDE_MD = """# Project conventions
+
+This repository holds a small inventory service written in Python 3.11.
+
+## Code
+- Keep functions short; a function that needs a comment to explain its steps is two functions.
+- Type every public function; run mypy in strict mode before pushing.
+- Prefer dataclasses for plain records and msgspec Structs for anything decoded from JSON.
+- Never catch a bare Exception outside the command-line entry point.
+- Log with the module logger, never print, except in scripts under tools/.
+
+## Tests
+- Write the failing test first, then the fix, in the same commit.
+- Unit tests live beside the module under tests/unit, integration tests under tests/it.
+- A test must not touch the network; use the fixtures in tests/conftest.py for HTTP.
+- Snapshot files are regenerated only on purpose, with --snapshot-update, and reviewed.
+
+## Workflow
+1. Branch from main with a short kebab-case name.
+2. Run `make check` (ruff, mypy, pytest) before asking for review.
+3. Squash fix-ups before merging; the summary line says what changed, not how.
+
+## Domain notes
+Stock levels are integers per warehouse; negative stock is a bug, not a backorder.
+Prices are Decimal with two places, always in the warehouse's currency.
+The nightly reconciliation job compares our counts with the supplier's CSV export and
+opens a ticket for every difference above five units.
+"""
+
+NOTES = "\n".join(
+    f"{i:03d} Meeting note: {topic} — owner {owner}, due in {days} days."
+    for i, (topic, owner, days) in enumerate(
+        [
+            ("migrate the stock table to integer ids", "Ana", 3),
+            ("add a currency column to invoices", "Bo", 5),
+            ("retire the legacy CSV importer", "Chen", 12),
+            ("document the reconciliation thresholds", "Dee", 2),
+            ("profile the nightly job on the big warehouse", "Eli", 7),
+            ("write an integration test for partial refunds", "Fay", 4),
+        ]
+        * 12
+    )
+)
+
+
+@dataclass
+class Case:
+    """One transcript compared with the request it ends on."""
+
+    name: str
+    transcript: Path
+    used: int
+    sent_total: int | None
+    rows: dict[str, int]
+    sent: dict[str, int]
+    status: dict[str, Any]
+
+    @property
+    def misattributed(self) -> float:
+        """Half the sum of row differences, as a share of ``used``."""
+        keys = set(self.rows) | set(self.sent)
+        diff = sum(abs(self.rows.get(k, 0) - self.sent.get(k, 0)) for k in keys)
+        return diff / 2 / max(1, self.used)
+
+    def off_rows(self, floor: int = 1000, tolerance: float = 0.05) -> dict[str, tuple[int, int]]:
+        """Rows of at least ``floor`` tokens further than ``tolerance`` from what was sent."""
+        out = {}
+        for key, sent in self.sent.items():
+            mine = self.rows.get(key, 0)
+            if max(sent, mine) >= floor and abs(mine - sent) > tolerance * max(sent, 1):
+                out[key] = (mine, sent)
+        return out
+
+
+@dataclass
+class Run:
+    """Everything one version produced."""
+
+    version: str
+    rule: str
+    cases: list[Case] = field(default_factory=list)
+    #: ctxdash's ``used`` right after ``/compact`` and the size of the next request.
+    after_compaction: tuple[int, int] | None = None
+    post_tokens: int | None = None
+    home: Path | None = None
+    log: list[Exchange] = field(default_factory=list)
+
+
+def project(root: Path) -> Path:
+    """The scenario project folder, with a memory file and notes to read."""
+    proj = root / "proj"
+    proj.mkdir(parents=True, exist_ok=True)
+    (proj / "CLAUDE.md").write_text(CLAUDE_MD)
+    (proj / "notes.txt").write_text(NOTES + "\n")
+    return proj
+
+
+def status(home: Path, transcript: Path, state: Path) -> dict[str, Any]:
+    """``ctxdash status --json`` as a user runs it, in Claude Code's home."""
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "CTXDASH_CACHE_DIR": str(state / "cache"),
+        "CTXDASH_STATE_DIR": str(state / "state"),
+        "CTXDASH_DATA_DIR": str(state / "data"),
+        "CTXDASH_CONFIG_DIR": str(state / "config"),
+    }
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxdash", "status", "--json", str(transcript)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"ctxdash status failed: {proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def _rows(budget: dict[str, Any]) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for cat in budget["categories"]:
+        rows[cat["name"]] = rows.get(cat["name"], 0) + cat["tokens"]
+    return rows
+
+
+def _input_total(usage: dict[str, int] | None) -> int | None:
+    if not usage:
+        return None
+    return sum(v for k, v in usage.items() if k != "output_tokens")
+
+
+def compare(name: str, transcript: Path, run: Run, counter: Counter, state: Path) -> Case:
+    """ctxdash on ``transcript`` against the main-loop request whose size it reports."""
+    assert run.home is not None
+    budget = status(run.home, transcript, state)
+    session = transcript.stem
+    matches = [
+        ex
+        for ex in run.log
+        if ex.kind == "main"
+        and session in json.dumps(ex.body.get("metadata"))
+        and _input_total(ex.usage) == budget["used"]
+    ]
+    sent = wire.rows(matches[-1].body, counter) if matches else {}
+    return Case(
+        name=name,
+        transcript=transcript,
+        used=budget["used"],
+        sent_total=sum(sent.values()) if matches else None,
+        rows=_rows(budget),
+        sent=sent,
+        status=budget,
+    )
+
+
+def run_version(version: str, root: Path, rule: str = "cl100k") -> Run:
+    """All scenarios on one version (raises :class:`client.Unavailable` when it cannot run)."""
+    exe = client.binary(version)
+    run = Run(version=version, rule=rule, home=root / "home")
+    run.home.mkdir(parents=True, exist_ok=True)
+    proj = project(root)
+    state = root / "ctxdash"
+    counter = Counter(rule)
+    with StandIn(rule=rule, log_path=root / "requests.jsonl") as srv:
+        claude = client.Claude(exe, run.home, srv.url)
+        run.log = srv.log
+        for scenario in ("tools", "agent"):
+            before = set(claude.transcripts())
+            proc = claude.run(proj, "-p", f"[[scenario:{scenario}]] Please do the {scenario} task.")
+            if proc.returncode != 0:
+                raise AssertionError(f"claude -p failed: {proc.stderr[-2000:]}")
+            new = [p for p in claude.transcripts() if p not in before]
+            for path in new:
+                run.cases.append(compare(scenario, path, run, counter, state))
+        # Compaction: compact the tools session, read it, then resume it once more.
+        tools = next((c.transcript for c in run.cases if c.name == "tools"), None)
+        if tools is not None:
+            proc = claude.run(proj, "-p", "--resume", tools.stem, "/compact")
+            if proc.returncode == 0 and b"compact_boundary" in tools.read_bytes():
+                after = status(run.home, tools, state)
+                run.post_tokens = _last_post_tokens(tools)
+                count = len(srv.log)
+                proc = claude.run(proj, "-p", "--resume", tools.stem, "[[scenario:chat]] Next?")
+                nxt = [ex for ex in srv.log[count:] if ex.kind == "main"]
+                if nxt and nxt[0].usage:
+                    run.after_compaction = (after["used"], _input_total(nxt[0].usage) or 0)
+                run.cases.append(compare("compacted", tools, run, counter, state))
+    return run
+
+
+def _last_post_tokens(transcript: Path) -> int | None:
+    found = None
+    for raw in transcript.read_bytes().splitlines():
+        if b"compact_boundary" in raw:
+            meta = json.loads(raw).get("compactMetadata") or {}
+            found = meta.get("postTokens")
+    return found
