@@ -31,7 +31,10 @@ PLAN_200K = {"system": 15_000, "conversation": 80_000, "reference": 50_000, "res
 MESSAGE_LIMIT = 50
 
 LABELS = {
-    "system": "System prompt & tools",
+    "system": "System prompt",
+    "tools": "System tools",
+    "deferred_tools": "Deferred tools",
+    "system_messages": "System messages",
     "mcp_tools": "MCP tools",
     "skills": "Skills",
     "agents": "Custom agents",
@@ -46,6 +49,9 @@ LABELS = {
 }
 GROUPS = {
     "system": "system",
+    "tools": "system",
+    "deferred_tools": "system",
+    "system_messages": "system",
     "mcp_tools": "system",
     "skills": "skills",
     "agents": "skills",
@@ -390,6 +396,8 @@ def _categories(
     out = []
     for name, tokens in rows.items():
         label, group = category_of(name)
+        if name == "system" and "tools" not in rows:
+            label = "System prompt & tools"  # not recorded apart: both are in this row
         out.append(
             Category(
                 name=name, label=label, group=group, tokens=tokens, estimated=name in estimated

@@ -253,6 +253,10 @@ class SessionState(msgspec.Struct, kw_only=True):
             text = _prompt_text(content)
             if text is not None and not _is_command_noise(text):
                 self.turn += 1
+                if self.title is None and not self.sidechain:
+                    # Until a title record arrives, the first prompt names the session, as
+                    # Claude Code's resume picker shows it (rank 0: any title record wins).
+                    self.title = " ".join(text.split())[:200] or None
             if text is not None and "Set model to" in text:
                 self._model_command(text.encode())
         self.resolver.add_user(content, self.turn, line)
