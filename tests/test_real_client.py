@@ -104,3 +104,34 @@ def test_model_and_window(current: scenarios.Run) -> None:
 def test_title_from_the_first_prompt(current: scenarios.Run) -> None:
     case = next(c for c in current.cases if c.name == "tools")
     assert case.status["title"] == "[[scenario:tools]] Please do the tools task."
+
+
+@pytest.fixture(scope="module")
+def interactive(tmp_path_factory: pytest.TempPathFactory) -> scenarios.Interactive:
+    root = tmp_path_factory.mktemp("claude-interactive")
+    try:
+        return scenarios.run_interactive(client.CURRENT, Path(root))
+    except client.Unavailable as err:
+        pytest.skip(f"Claude Code {client.CURRENT} cannot run interactively here: {err}")
+
+
+def test_context_groups_match_slash_context(interactive: scenarios.Interactive) -> None:
+    shown, mine = interactive.context, interactive.groups
+    assert {"System prompt", "System tools", "Memory files", "Messages"} <= set(shown)
+    for name, value in shown.items():
+        assert name in mine, name
+        assert abs(mine[name] - value) <= max(200, 0.10 * value), (name, mine[name], value)
+
+
+def test_interactive_compaction_estimate(interactive: scenarios.Interactive) -> None:
+    assert interactive.after_compaction is not None
+    estimate, sent = interactive.after_compaction
+    assert abs(estimate - sent) <= 0.05 * sent
+
+
+def test_clear_starts_a_new_listed_session(interactive: scenarios.Interactive) -> None:
+    assert len(interactive.transcripts) == 2
+    listed = [s["session_id"] for s in interactive.sessions]
+    assert sorted(listed) == sorted(p.stem for p in interactive.transcripts)
+    # The session /clear started is the newest, although the old file grew after it.
+    assert listed[0] == interactive.transcripts[-1].stem

@@ -76,6 +76,8 @@ class Item(msgspec.Struct, array_like=True):
     uuid: str | None
     tokens: int = 0
     counted: int = 0
+    #: Characters of the text counted (Claude Code's own local estimates go by size).
+    chars: int = 0
 
 
 class Waiting(msgspec.Struct, array_like=True):
@@ -330,6 +332,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             for item, text, fixed in pieces:
                 if text:
                     item.counted = next(counted)
+                    item.chars = len(text)
                     weight = item.counted * factor + FRAMING
                 else:
                     weight = float(fixed)

@@ -151,6 +151,13 @@ class ClearTrigger(msgspec.Struct, kw_only=True):
     detail: str
 
 
+class ContextGroup(msgspec.Struct, kw_only=True):
+    """One row of the breakdown as Claude Code's ``/context`` groups it."""
+
+    name: str
+    tokens: int
+
+
 class Budget(msgspec.Struct, kw_only=True):
     """Everything ``ctxdash status`` reports (its ``--json`` is this, encoded)."""
 
@@ -192,6 +199,8 @@ class Budget(msgspec.Struct, kw_only=True):
     unknown_types: dict[str, int]
     lines: int
     peak: int
+    #: The same context in ``/context``'s rows (its grouping and its own estimates).
+    context_groups: list[ContextGroup] = msgspec.field(default_factory=list)
 
 
 def category_of(cat: str) -> tuple[str, str]:
@@ -319,7 +328,53 @@ def build_budget(
         unknown_types=state.counters.unknown_types,
         lines=state.counters.lines,
         peak=state.peak,
+        context_groups=context_groups(
+            categories,
+            used=used,
+            window=win.size,
+            buffer=ac.reserve,
+            skills_chars=sum(i.chars for i in state.items if i.cat == "skills"),
+            custom_agents=listed["agents"],
+            bytes_per_token=3 if info.tokenizer == "new" else 4,
+        ),
     )
+
+
+def context_groups(
+    categories: list[Category],
+    *,
+    used: int,
+    window: int,
+    buffer: int,
+    skills_chars: int,
+    custom_agents: int,
+    bytes_per_token: int,
+) -> list[ContextGroup]:
+    """The breakdown in ``/context``'s rows, computed the way Claude Code 2.1.3xx computes them.
+
+    ``/context`` counts each part on its own; it estimates the skill listing locally by size
+    (``bytes_per_token``), takes that listing off "System tools", lists only user-defined
+    agents, and makes "Messages" whatever the last request held beyond the other rows.
+    """
+    rows: dict[str, int] = {}
+    for cat in categories:
+        rows[cat.name] = rows.get(cat.name, 0) + cat.tokens
+    memory = sum(t for name, t in rows.items() if name.startswith("memory:"))
+    skills = math.ceil(skills_chars / bytes_per_token) if skills_chars else rows.get("skills", 0)
+    tools = rows.get("tools", 0)
+    groups = {
+        "System prompt": rows.get("system", 0),
+        "System tools": max(0, tools - skills) if tools else 0,
+        "MCP tools": rows.get("mcp_tools", 0),
+        "Custom agents": custom_agents,
+        "Memory files": memory,
+        "Skills": skills,
+    }
+    groups = {name: tokens for name, tokens in groups.items() if tokens > 0}
+    groups["Messages"] = max(0, used - sum(groups.values()))
+    groups["Free space"] = max(0, window - used - buffer)
+    groups["Autocompact buffer"] = buffer
+    return [ContextGroup(name=name, tokens=tokens) for name, tokens in groups.items()]
 
 
 def _round(value: float | None) -> float | None:

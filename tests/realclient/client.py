@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,3 +144,68 @@ class Claude:
         """Main transcripts written so far, oldest first."""
         found = [p for p in self.projects.glob("*/*.jsonl") if not p.name.startswith("agent-")]
         return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+class Tmux:
+    """An interactive Claude Code in a detached tmux session (keys in, screen out)."""
+
+    def __init__(self, claude: Claude, cwd: Path, name: str) -> None:
+        self.claude, self.cwd, self.name = claude, cwd, name
+
+    def __enter__(self) -> Tmux:
+        if shutil.which("tmux") is None:
+            raise Unavailable("tmux is not installed")
+        self.claude.trust(self.cwd)
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.claude.env().items())
+        command = f"env -i {env} {shlex.quote(str(self.claude.exe))} --dangerously-skip-permissions"
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                "120",
+                "-y",
+                "50",
+                "-c",
+                str(self.cwd),
+                command,
+            ],
+            check=True,
+        )
+        # Bypass mode asks once for consent: "No, exit" is selected; pick "Yes, I accept".
+        if self.wait_for("Yes, I accept", timeout=30, fail=False):
+            self.keys("Down", "Enter")
+        self.wait_for("bypass permissions on", timeout=30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def type(self, text: str) -> None:
+        """Type a line and submit it (a slash command's menu is closed by the pause)."""
+        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        time.sleep(0.5)
+        self.keys("Enter")
+
+    def screen(self) -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name, "-S", "-300"],
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def wait_for(self, text: str, *, timeout: float = 60, fail: bool = True) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if text in self.screen():
+                return True
+            time.sleep(0.3)
+        if fail:
+            raise AssertionError(f"{text!r} never appeared:\n{self.screen()[-3000:]}")
+        return False

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,3 +222,97 @@ def _last_post_tokens(transcript: Path) -> int | None:
             meta = json.loads(raw).get("compactMetadata") or {}
             found = meta.get("postTokens")
     return found
+
+
+_CONTEXT_ROW = re.compile(r"[⛀⛁⛶⛝]\s+([A-Za-z][A-Za-z ]+?):\s+([\d.]+)(k|m)?\s+\(")
+
+
+def context_rows(transcript: Path) -> dict[str, int]:
+    """The rows of the last ``/context`` output recorded in a transcript."""
+    found: dict[str, int] = {}
+    for raw in transcript.read_bytes().splitlines():
+        if b"local-command-stdout" not in raw or b"Context usage" not in raw:
+            continue
+        text = re.sub(r"\x1b\[[0-9;]*m", "", json.loads(raw).get("content") or "")
+        found = {}
+        for name, number, unit in _CONTEXT_ROW.findall(text):
+            scale = {"k": 1_000, "m": 1_000_000}.get(unit, 1)
+            found[name.strip()] = round(float(number) * scale)
+    return found
+
+
+@dataclass
+class Interactive:
+    """What an interactive session showed and what ctxdash said of it."""
+
+    context: dict[str, int]
+    groups: dict[str, int]
+    after_compaction: tuple[int, int] | None
+    transcripts: list[Path]
+    sessions: list[dict[str, Any]]
+
+
+def run_interactive(version: str, root: Path, rule: str = "cl100k") -> Interactive:
+    """A session in tmux: a task, ``/context``, ``/compact``, another task, ``/clear``."""
+    exe = client.binary(version)
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    proj = project(root)
+    state = root / "ctxdash"
+    with StandIn(rule=rule, log_path=root / "requests.jsonl") as srv:
+        claude = client.Claude(exe, home, srv.url)
+        with client.Tmux(claude, proj, f"ctxdash-rc-{os.getpid()}-{rule}") as tty:
+            tty.type("[[scenario:tools]] Please do the tools task.")
+            tty.wait_for("Done: I read notes.txt")
+            tty.type("/context")
+            tty.wait_for("Autocompact buffer")
+            transcript = claude.transcripts()[-1]
+            _wait_file(transcript, b"Context usage")
+            budget = status(home, transcript, state)
+            groups = {g["name"]: g["tokens"] for g in budget["context_groups"]}
+            context = context_rows(transcript)
+            tty.type("/compact")
+            tty.wait_for("Compacted")
+            _wait_file(transcript, b"compact_boundary")
+            estimate = status(home, transcript, state)["used"]
+            count = len(srv.log)
+            tty.type("[[scenario:chat]] What next?")
+            tty.wait_for("short answer with no tools")
+            nxt = [ex for ex in srv.log[count:] if ex.kind == "main"]
+            after = (estimate, _input_total(nxt[0].usage) or 0) if nxt else None
+            tty.type("/clear")
+            time.sleep(1.5)
+            tty.type("[[scenario:chat]] A fresh start.")
+            _wait_count(claude, 2)
+            tty.wait_for("short answer with no tools")
+    sessions = _sessions(home, state)
+    return Interactive(context, groups, after, claude.transcripts(), sessions)
+
+
+def _wait_file(path: Path, needle: bytes, timeout: float = 20) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if needle in path.read_bytes():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{needle!r} never reached {path}")
+
+
+def _wait_count(claude: client.Claude, n: int, timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and len(claude.transcripts()) < n:
+        time.sleep(0.2)
+
+
+def _sessions(home: Path, state: Path) -> list[dict[str, Any]]:
+    env = {**os.environ, "HOME": str(home), "CTXDASH_CACHE_DIR": str(state / "cache")}
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxdash", "sessions", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    result: list[dict[str, Any]] = json.loads(proc.stdout) if proc.returncode == 0 else []
+    return result
