@@ -124,6 +124,13 @@ class Claude:
         data.setdefault("projects", {})[str(cwd)] = {
             "hasTrustDialogAccepted": True,
             "hasCompletedProjectOnboarding": True,
+            # 1.0.x reads these lists without a default.
+            "allowedTools": [],
+            "mcpContextUris": [],
+            "mcpServers": {},
+            "enabledMcpjsonServers": [],
+            "disabledMcpjsonServers": [],
+            "ignorePatterns": [],
         }
         path.write_text(json.dumps(data))
 

@@ -169,12 +169,16 @@ def compare(name: str, transcript: Path, run: Run, counter: Counter, state: Path
         and _input_total(ex.usage) == budget["used"]
     ]
     sent = wire.rows(matches[-1].body, counter) if matches else {}
+    rows = _rows(budget)
+    if "tools" not in rows and "tools" in sent:
+        # Versions that do not record their tool definitions: ctxdash shows one row for both.
+        sent["system"] = sent.get("system", 0) + sent.pop("tools")
     return Case(
         name=name,
         transcript=transcript,
         used=budget["used"],
         sent_total=sum(sent.values()) if matches else None,
-        rows=_rows(budget),
+        rows=rows,
         sent=sent,
         status=budget,
     )
