@@ -135,3 +135,10 @@ def test_clear_starts_a_new_listed_session(interactive: scenarios.Interactive) -
     assert sorted(listed) == sorted(p.stem for p in interactive.transcripts)
     # The session /clear started is the newest, although the old file grew after it.
     assert listed[0] == interactive.transcripts[-1].stem
+
+
+def test_no_branch_outside_git(current: scenarios.Run) -> None:
+    # The scenario project is not a git repository: Claude Code records gitBranch "HEAD".
+    case = current.cases[0]
+    assert b'"gitBranch":"HEAD"' in case.transcript.read_bytes()
+    assert case.status["git_branch"] is None

@@ -191,7 +191,8 @@ class SessionState(msgspec.Struct, kw_only=True):
         if line.cwd:
             self.cwd = line.cwd
         if line.gitBranch:
-            self.git_branch = line.gitBranch
+            # "HEAD" is what Claude Code records outside a git repository or when detached.
+            self.git_branch = None if line.gitBranch == "HEAD" else line.gitBranch
         if line.version:
             self.version = line.version
 

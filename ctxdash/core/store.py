@@ -23,7 +23,7 @@ from ctxdash.core.tail import FileTail, TailState
 from ctxdash.core.tokens import TokenCounter
 
 #: Bump when SessionState changes shape: old caches are then ignored.
-CACHE_FORMAT = 11  # bump on any change to what the parser keeps
+CACHE_FORMAT = 12  # bump on any change to what the parser keeps
 
 
 class _Saved(msgspec.Struct, kw_only=True):

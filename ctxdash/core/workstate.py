@@ -333,7 +333,8 @@ class _Extractor:
         s = self.state
         s.session_id = line.sessionId or s.session_id
         s.cwd = line.cwd or s.cwd
-        s.git_branch = line.gitBranch or s.git_branch
+        if line.gitBranch and line.gitBranch != "HEAD":  # "HEAD": no branch to name
+            s.git_branch = line.gitBranch
         if line.type == "system" and line.subtype == "compact_boundary":
             s.compactions += 1
         elif line.type == "user" and line.message is not None:
