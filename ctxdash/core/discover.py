@@ -193,17 +193,37 @@ def _subagent(path: Path, layout: str) -> SubagentFile:
     )
 
 
+#: The prompt of the sidechains Claude Code 2.0.x starts on its own at every process start to
+#: warm its prompt cache: not subagents the session ran.
+WARMUP_PROMPT = b'"Warmup"'
+
+
+def is_warmup(first: Line | None) -> bool:
+    """Whether a subagent file is one of Claude Code's cache warm-up sidechains."""
+    msg = first.message if first is not None else None
+    return (
+        msg is not None
+        and first is not None
+        and first.type == "user"
+        and (bytes(msg.content).strip() == WARMUP_PROMPT)
+    )
+
+
 def subagent_files(transcript: Path, session_id: str | None) -> list[SubagentFile]:
-    """Subagent transcripts of a main session, in both file layouts."""
+    """Subagent transcripts of a main session, in both file layouts (no warm-ups)."""
     sid = session_id or transcript.stem
     nested = transcript.parent / sid / "subagents"
-    found = [_subagent(p, "nested") for p in sorted(nested.rglob("agent-*.jsonl"))]
+    found = [
+        _subagent(p, "nested")
+        for p in sorted(nested.rglob("agent-*.jsonl"))
+        if not is_warmup(_first_line(p))
+    ]
     try:
         flat = sorted(transcript.parent.glob("agent-*.jsonl"))
     except OSError:
         flat = []
     for path in flat:
         first = _first_line(path)
-        if first is not None and first.sessionId == sid:
+        if first is not None and first.sessionId == sid and not is_warmup(first):
             found.append(_subagent(path, "flat"))
     return found

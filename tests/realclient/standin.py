@@ -263,7 +263,8 @@ def plan_reply(body: dict[str, Any]) -> tuple[str, Step]:
         done = sum(1 for m in messages[index + 1 :] if m.get("role") == "assistant")
         step = steps[min(done, len(steps) - 1)]
         cwd = _find_cwd(body)
-        return "main", [_fill(block, cwd) for block in step]
+        names = {str(t.get("name")) for t in body.get("tools") or [] if isinstance(t, dict)}
+        return "main", [_fill(block, cwd, names) for block in step]
     return "aux", [_text("OK.")]
 
 
@@ -273,7 +274,11 @@ def _find_cwd(body: dict[str, Any]) -> str:
     return match.group(1).rstrip("\\") if match else "."
 
 
-def _fill(block: dict[str, Any], cwd: str) -> dict[str, Any]:
+def _fill(block: dict[str, Any], cwd: str, tools: set[str]) -> dict[str, Any]:
+    """Put the folder in, and call the subagent tool by the name this version gives it."""
+    if block.get("name") == "Agent" and "Agent" not in tools and "Task" in tools:
+        block = {**block, "name": "Task"}
+
     def sub(value: Any) -> Any:
         if isinstance(value, str):
             return value.replace("{cwd}", cwd)

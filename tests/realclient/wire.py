@@ -100,6 +100,9 @@ def _sections(text: str, counter: Counter, default: str) -> list[tuple[str, int]
             if head.startswith(starter):
                 row = name
                 break
+        else:
+            if "Codebase and user instructions" in head:  # older versions lead in with more
+                row = "memory"
         if row.startswith("memory"):
             match = _CONTENTS.match(head)
             if match:

@@ -1,0 +1,66 @@
+"""Files in a project folder that are not sessions: resume leftovers and warm-up sidechains."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ctxdash.core.config import Config
+from ctxdash.core.discover import subagent_files
+from ctxdash.core.sessions import list_sessions, not_a_conversation
+
+SID = "11111111-2222-3333-4444-555555555555"
+
+
+def _line(**fields: object) -> str:
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def _project(tmp_path: Path) -> Path:
+    folder = tmp_path / ".claude" / "projects" / "-work-proj"
+    folder.mkdir(parents=True)
+    real = folder / f"{SID}.jsonl"
+    real.write_text(
+        _line(
+            type="user",
+            sessionId=SID,
+            uuid="u1",
+            parentUuid=None,
+            cwd="/work/proj",
+            message={"role": "user", "content": "hello"},
+        )
+        + "\n"
+    )
+    return folder
+
+
+def test_resume_leftovers_are_not_listed(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    empty = folder / "22222222-2222-3333-4444-555555555555.jsonl"
+    empty.write_bytes(b"")
+    titles = folder / "33333333-2222-3333-4444-555555555555.jsonl"
+    titles.write_text(_line(type="summary", summary="Fix the tests", leafUuid="u1") + "\n")
+    rows = list_sessions(Config(), roots=[tmp_path / ".claude"])
+    assert [r.session_id for r in rows] == [SID]
+    assert "empty" in (not_a_conversation(empty) or "")
+    assert "title lines" in (not_a_conversation(titles) or "")
+    assert not_a_conversation(folder / f"{SID}.jsonl") is None
+
+
+def test_warmup_sidechains_are_not_subagents(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    for agent, prompt in (("a1111111", "Warmup"), ("a2222222", "Read notes.txt")):
+        (folder / f"agent-{agent}.jsonl").write_text(
+            _line(
+                type="user",
+                isSidechain=True,
+                sessionId=SID,
+                agentId=agent,
+                uuid="s1",
+                parentUuid=None,
+                message={"role": "user", "content": prompt},
+            )
+            + "\n"
+        )
+    found = subagent_files(folder / f"{SID}.jsonl", SID)
+    assert [f.agent_id for f in found] == ["a2222222"]
