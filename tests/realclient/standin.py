@@ -26,8 +26,8 @@ prefix of parts (system, tools, then messages in order) already seen in an earli
 **The script**: a prompt containing ``[[scenario:NAME]]`` runs the steps of that scenario
 (:data:`SCENARIOS`): each main-loop request answers the step given by how many assistant
 messages follow the prompt, so the stand-in keeps no conversation state. A summarisation
-request from ``/compact`` gets a canned summary; anything else (titles, classifiers) a short
-text.
+request from ``/compact`` gets a canned summary; anything else (titles, classifiers: requests
+without tools) a short text.
 """
 
 from __future__ import annotations
@@ -248,6 +248,8 @@ def plan_reply(body: dict[str, Any]) -> tuple[str, Step]:
     last = " ".join(_texts(messages[-1].get("content"))) if messages else ""
     if _SUMMARY_ASK.search(last) and not _SCENARIO.search(last):
         return "summary", [_text(SUMMARY_TEXT)]
+    if not body.get("tools"):
+        return "aux", [_text("OK.")]  # titles, classifiers: the main loop always sends tools
     for index in range(len(messages) - 1, -1, -1):
         msg = messages[index]
         if not _is_prompt(msg):
