@@ -158,7 +158,7 @@ class Resolver(msgspec.Struct, kw_only=True):
     full_ratio: float | None = None
 
     # ------------------------------------------------------------------ intake
-    def _wait(self, role: str, raw: Raw, turn: int, line: Line | None) -> None:
+    def _wait(self, role: str, raw: Raw | bytes, turn: int, line: Line | None) -> None:
         data = bytes(raw)
         self.waiting_bytes += len(data)
         self.open.waiting.append(
@@ -589,13 +589,13 @@ class Resolver(msgspec.Struct, kw_only=True):
             name = str(tool.get("name") or "?")
             cat = "mcp_tools" if name.startswith("mcp__") else "tools"
             pieces.append((cat, _compact_json(tool), name))
-        for cat, text, name in pieces:
+        for cat, text, tool_name in pieces:
             key = cat + ":" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()
             if key in self.static_keys:
                 continue
             if register:
                 self.static_keys.add(key)
-            yield _item(cat, w, tool=name), text, 0
+            yield _item(cat, w, tool=tool_name), text, 0
 
 
 def _kept_pieces(w: Waiting) -> Iterator[tuple[Item, str, int]]:
