@@ -38,6 +38,7 @@ def current(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def test_every_scenario_wrote_a_transcript(current: scenarios.Run) -> None:
     names = [case.name for case in current.cases]
+    assert names.count("fork") == 1
     assert names.count("tools") == 1
     assert names.count("agent") == 1
     assert "compacted" in names
@@ -160,6 +161,7 @@ def test_version_matrix(version: str, rule: str, tmp_path_factory: pytest.TempPa
         # counts them: that case alone is allowed a little more.
         limit = 0.04 if case.name == "compacted" else 0.03
         assert case.misattributed <= limit, (case.name, case.rows, case.sent)
+    assert run.fork_resumed, run.fork_error
     agent = next(c for c in run.cases if c.name == "agent")
     # Warm-up sidechains (2.0.x) are not subagents: only the one the Agent/Task call ran.
     real = agent.status["subagents"] + [
@@ -169,3 +171,11 @@ def test_version_matrix(version: str, rule: str, tmp_path_factory: pytest.TempPa
     assert run.home is not None
     listed = scenarios._sessions(run.home, run.home.parent / "ctxdash")
     assert {s["session_id"] for s in listed} == {c.transcript.stem for c in run.cases}
+    assert len(listed) == len({c.transcript for c in run.cases})
+
+
+def test_fork_resumes_in_the_real_client(current: scenarios.Run) -> None:
+    """A fork written by ``ctxdash fork`` is opened by ``claude --resume`` with its history."""
+    assert current.fork_resumed, current.fork_error
+    fork = next(c for c in current.cases if c.name == "fork")
+    assert fork.misattributed <= 0.03

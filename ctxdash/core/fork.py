@@ -16,9 +16,10 @@ folder), written atomically and never over an existing file. What it holds (FORM
   parent was dropped, ``parentUuid`` (re-linked to the nearest kept ancestor); ``uuid``,
   ``cwd``, ``message`` (thinking blocks and their signatures) are untouched;
 * per-session settings (``mode``, ``permission-mode``, ``tag``, ``agent-*``) are kept;
-  titles, ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, request-replay and
-  other bookkeeping lines are dropped (and counted); ``content-replacement`` lines are kept
-  only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
+  ``api-request-shape`` (the system prompt and tools of a request) is kept; titles,
+  ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, the other request-replay
+  records and other bookkeeping lines are dropped (and counted); ``content-replacement``
+  lines are kept only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
 * one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended.
 
 ``last=N`` drops the final N turns: the cut is the last message before the N-th last real user
@@ -44,7 +45,18 @@ __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_
 CONVERSATION = frozenset({"user", "assistant", "system", "attachment"})
 #: Per-session settings that still apply to the fork ("last one wins" lines).
 KEEP_META = frozenset(
-    {"tag", "agent-name", "agent-color", "agent-setting", "mode", "permission-mode", "memory-mode"}
+    {
+        "tag",
+        "agent-name",
+        "agent-color",
+        "agent-setting",
+        "mode",
+        "permission-mode",
+        "memory-mode",
+        # The system prompt and tools of a request (2.1.3xx): self-contained, and what lets a
+        # reader of the fork count them. The other request-replay records refer to blobs.
+        "api-request-shape",
+    }
 )
 TITLES = frozenset({"summary", "custom-title", "ai-title"})
 _NOISE = ("<local-command-", "<command-name>", "Caveat:", "[Request interrupted")

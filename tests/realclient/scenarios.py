@@ -103,6 +103,10 @@ class Run:
     version: str
     rule: str
     cases: list[Case] = field(default_factory=list)
+    #: A fork made by ``ctxdash fork``, resumed by ``claude --resume``: did the next request
+    #: carry the forked conversation? (``None``: not tried.)
+    fork_resumed: bool | None = None
+    fork_error: str = ""
     #: ctxdash's ``used`` right after ``/compact`` and the size of the next request.
     after_compaction: tuple[int, int] | None = None
     post_tokens: int | None = None
@@ -203,8 +207,10 @@ def run_version(version: str, root: Path, rule: str = "cl100k") -> Run:
             new = [p for p in claude.transcripts() if p not in before]
             for path in new:
                 run.cases.append(compare(scenario, path, run, counter, state))
-        # Compaction: compact the tools session, read it, then resume it once more.
         tools = next((c.transcript for c in run.cases if c.name == "tools"), None)
+        if tools is not None:
+            _fork_and_resume(claude, proj, tools, run, state)
+        # Compaction: compact the tools session, read it, then resume it once more.
         if tools is not None:
             proc = claude.run(proj, "-p", "--resume", tools.stem, "/compact")
             if proc.returncode == 0 and b"compact_boundary" in tools.read_bytes():
@@ -217,6 +223,39 @@ def run_version(version: str, root: Path, rule: str = "cl100k") -> Run:
                     run.after_compaction = (after["used"], _input_total(nxt[0].usage) or 0)
                 run.cases.append(compare("compacted", tools, run, counter, state))
     return run
+
+
+def _fork_and_resume(
+    claude: client.Claude, proj: Path, transcript: Path, run: Run, state: Path
+) -> None:
+    """``ctxdash fork`` the session, then let the real client resume the fork."""
+    assert run.home is not None
+    env = {**os.environ, "HOME": str(run.home), "CTXDASH_STATE_DIR": str(state / "state")}
+    env.pop("CLAUDE_CONFIG_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxdash", "fork", "--json", str(transcript)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    if proc.returncode != 0:
+        run.fork_resumed, run.fork_error = False, proc.stderr[-500:]
+        return
+    fork = json.loads(proc.stdout)
+    count = len(run.log)
+    before = set(claude.transcripts())
+    res = claude.run(proj, "-p", "--resume", fork["session_id"], "[[scenario:chat]] Go on.")
+    sent = [ex for ex in run.log[count:] if ex.kind == "main"]
+    carried = bool(sent) and "Please do the tools task." in json.dumps(sent[0].body["messages"])
+    run.fork_resumed = res.returncode == 0 and carried
+    run.fork_error = "" if run.fork_resumed else (res.stderr or res.stdout)[-500:]
+    # The resumed fork is a session of its own now: compare it too. Where the conversation
+    # went depends on the version (the fork itself, or a new file for 1.0.x).
+    candidates = [Path(fork["path"]), *(p for p in claude.transcripts() if p not in before)]
+    holding = [p for p in candidates if p.exists() and b"Go on." in p.read_bytes()]
+    if res.returncode == 0 and holding:
+        run.cases.append(compare("fork", holding[-1], run, Counter(run.rule), state))
 
 
 def _last_post_tokens(transcript: Path) -> int | None:
