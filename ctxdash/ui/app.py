@@ -279,12 +279,12 @@ class CtxDashApp(CheckpointActions, App[None]):
         for alert in alerts:
             if alert.level == "critical":
                 text = (
-                    f"{compact(alert.used)} of {compact(b.window)}: critical. "
+                    f"{compact(alert.used)} of the {compact(b.budget)} budget: critical. "
                     "Snapshot (s), summary (c), fork (f), or /clear now."
                 )
                 self.notify(text, title="Context critical", severity="error", timeout=15)
             else:
-                text = f"{compact(alert.used)} of {compact(b.window)}: time to plan a /clear."
+                text = f"{compact(alert.used)} of the {compact(b.budget)} budget: plan a /clear."
                 self.notify(text, title="Context warning", severity="warning", timeout=10)
             self.event(
                 f"crossed {alert.level} ({compact(alert.at)}): {compact(alert.used)}",

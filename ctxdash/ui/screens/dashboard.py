@@ -57,7 +57,7 @@ class DashboardScreen(Screen[None]):
             self.set_class(budget.level == level, f"-{level}")
         word = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}[budget.level]
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word} {compact(budget.used)}/{compact(budget.window)} · {sub}"
+        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         self.query_one(TitleBar).update(title)
 

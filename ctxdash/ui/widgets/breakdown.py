@@ -1,4 +1,5 @@
-"""Breakdown: every category with tokens, share and a bar; estimated rows marked ≈."""
+"""Breakdown: every category with tokens, its share of the context used and a bar; estimated
+rows marked ≈. Free space and the auto-compact reserve follow, without a share."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ctxdash.ui.widgets.panel import Panel
 class Breakdown(Panel):
     """Where the tokens go, largest first, then free space and the reserve."""
 
-    TITLE = "Breakdown"
+    TITLE = "Breakdown · % of used"
 
     def render_budget(self, b: Budget) -> RenderableType:
         width = self.inner_width
@@ -26,13 +27,14 @@ class Breakdown(Panel):
         label_w = min(32, width - 16 - bar_w)
         lines = []
         for name, label, tokens, estimated in rows:
-            share = tokens / b.window if b.window else 0.0
+            share = tokens / b.used if b.used and name not in ("free", "reserve") else 0.0
             colour = self.colour(name)
             line = Text()
             line.append("■ ", style=colour)
             line.append(f"{fit_label(label, label_w):<{label_w}}")
             line.append("≈" if estimated else " ", style="dim")
-            line.append(f"{compact(tokens):>6} {100 * share:4.1f}% ")
+            pct = f"{100 * share:4.1f}%" if name not in ("free", "reserve") else " " * 5
+            line.append(f"{compact(tokens):>6} {pct} ")
             if bar_w:
                 cells = bar_cells(share, bar_w)
                 line.append("█" * cells, style=colour)
