@@ -16,13 +16,49 @@ import msgspec
 
 from ctxdash.core import paths
 from ctxdash.core.memory import project_key
-from ctxdash.core.records import Line, decode_line
+from ctxdash.core.records import KNOWN_TYPES, Line, decode_line
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 class SessionNotFound(Exception):
     """The session the user named does not exist; the message says where ctxdash looked."""
+
+
+class NotATranscript(SessionNotFound):
+    """The file the user named is not a Claude Code transcript (empty, binary, plain text)."""
+
+
+#: How much of a file's head is read to tell a transcript from anything else.
+HEAD_BYTES = 1024 * 1024
+
+
+def transcript_problem(path: Path) -> str | None:
+    """Why ``path`` is not a Claude Code transcript, or ``None`` when it looks like one.
+
+    A transcript is JSON Lines whose lines carry a ``type`` Claude Code writes; one such line
+    in the first megabyte is enough (the rest may be damaged: those lines are skipped and
+    counted later). A first line longer than that is given the benefit of the doubt when it
+    starts like a JSON object with a ``type``.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return None  # reading it fails later, with the reason
+    if not head.strip():
+        return "an empty file"
+    lines = head.split(b"\n")
+    complete = lines[:-1] if len(head) == HEAD_BYTES else lines
+    for raw in complete:
+        rec = decode_line(raw) if raw.strip() else None
+        if isinstance(rec, Line) and rec.type in KNOWN_TYPES:
+            return None
+    if not complete and head.lstrip().startswith(b"{") and b'"type"' in head:
+        return None
+    if b"\x00" in head:
+        return "a binary file"
+    return "no line in it is a Claude Code record"
 
 
 class SubagentFile(msgspec.Struct, kw_only=True):
@@ -144,24 +180,11 @@ def resolve_session(
     roots = roots or paths.claude_roots()
     where = ", ".join(str(r / "projects") for r in roots)
     if session:
-        candidate = Path(session).expanduser()
-        if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
-            if candidate.is_file():
-                return candidate
-            raise SessionNotFound(f"no transcript at {candidate}")
-        matches = []
-        for project in project_dirs(roots):
-            exact = project / f"{session}.jsonl"
-            if exact.is_file():
-                return exact
-            matches += [
-                Path(e.path) for e in main_transcripts(project) if e.name.startswith(session)
-            ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
-        raise SessionNotFound(f"no session '{session}' in {where}")
+        found = _named_session(session, roots, where)
+        problem = transcript_problem(found)
+        if problem:
+            raise NotATranscript(f"{found}: not a Claude Code transcript ({problem})")
+        return found
     here = project_dir_for(cwd or os.getcwd(), roots)
     if here is not None:
         newest = newest_session(here)
@@ -171,6 +194,26 @@ def resolve_session(
         if not is_sidechain_file(path):
             return path
     raise SessionNotFound(f"no Claude Code sessions found in {where}")
+
+
+def _named_session(session: str, roots: list[Path], where: str) -> Path:
+    """The transcript a path, a session id or an id prefix names."""
+    candidate = Path(session).expanduser()
+    if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
+        if candidate.is_file():
+            return candidate
+        raise SessionNotFound(f"no transcript at {candidate}")
+    matches = []
+    for project in project_dirs(roots):
+        exact = project / f"{session}.jsonl"
+        if exact.is_file():
+            return exact
+        matches += [Path(e.path) for e in main_transcripts(project) if e.name.startswith(session)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
+    raise SessionNotFound(f"no session '{session}' in {where}")
 
 
 def _subagent(path: Path, layout: str) -> SubagentFile:

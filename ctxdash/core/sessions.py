@@ -17,7 +17,7 @@ import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.discover import all_transcripts, cwd_of
+from ctxdash.core.discover import all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
@@ -181,6 +181,8 @@ def _full_row(path: Path, st: os.stat_result, config: Config) -> SessionRow | No
     """A session without a reply, budgeted as the dashboard budgets it."""
     from ctxdash.core.status import session_budget
 
+    if transcript_problem(path):
+        return None
     try:
         b = session_budget(path, config=config)
     except OSError:
