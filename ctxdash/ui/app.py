@@ -122,6 +122,13 @@ class CtxDashApp(CheckpointActions, App[None]):
         await self.push_screen(DashboardScreen())
         self.start()
 
+    def on_unmount(self) -> None:
+        """Leave nothing behind: the demo's temporary folder goes with the app."""
+        from ctxdash.demo import Demo
+
+        if isinstance(self._demo, Demo):
+            self._demo.close()
+
     def start(self) -> None:
         """Find the session (or start the demo) and begin watching."""
         if self.settings.demo:
