@@ -7,6 +7,7 @@ subagents inline, in ``agent-<id>.jsonl`` beside the session, or in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,14 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 class SessionNotFound(Exception):
     """The session the user named does not exist; the message says where ctxdash looked."""
+
+
+class NoSessionYet(SessionNotFound):
+    """This project has no session yet; ``folders`` are where Claude Code will write one."""
+
+    def __init__(self, message: str, folders: list[Path]) -> None:
+        super().__init__(message)
+        self.folders = folders
 
 
 class NotATranscript(SessionNotFound):
@@ -170,12 +179,20 @@ def newest_session(project: Path) -> Path | None:
 
 
 def resolve_session(
-    session: str | None, *, cwd: str | Path | None = None, roots: list[Path] | None = None
+    session: str | None,
+    *,
+    cwd: str | Path | None = None,
+    roots: list[Path] | None = None,
+    anywhere: bool = True,
 ) -> Path:
     """Turn what the user typed (id, id prefix, path, nothing) into a transcript path.
 
+    Nothing typed means this directory's project (or a parent's); with ``anywhere`` the
+    newest session of any project when this one has none.
+
     Raises:
-        SessionNotFound: with a message that says where ctxdash looked.
+        SessionNotFound: with a message that says where ctxdash looked (``NoSessionYet``
+            when ``anywhere`` is off and the project has no session).
     """
     roots = roots or paths.claude_roots()
     where = ", ".join(str(r / "projects") for r in roots)
@@ -190,10 +207,38 @@ def resolve_session(
         newest = newest_session(here)
         if newest is not None:
             return newest
+    if not anywhere:
+        folders = project_folders(cwd or os.getcwd(), roots)
+        raise NoSessionYet(
+            f"no session of {os.path.abspath(cwd or os.getcwd())} yet; "
+            f"waiting for Claude Code to write one in {folders[0]}",
+            folders,
+        )
     for path, _ in all_transcripts(roots):
         if not is_sidechain_file(path):
             return path
     raise SessionNotFound(f"no Claude Code sessions found in {where}")
+
+
+def project_folders(cwd: str | Path, roots: list[Path] | None = None) -> list[Path]:
+    """Where Claude Code writes the sessions of ``cwd``: one folder per Claude root."""
+    key = project_key(os.path.abspath(cwd))
+    return [root / "projects" / key for root in roots or paths.claude_roots()]
+
+
+def first_session(folders: list[Path]) -> Path | None:
+    """The newest main transcript in ``folders`` with a line Claude Code writes, if any."""
+    for folder in folders:
+        entries = []
+        for entry in main_transcripts(folder):
+            with contextlib.suppress(OSError):
+                entries.append((entry.stat().st_mtime, entry))
+        entries.sort(key=lambda pair: pair[0], reverse=True)
+        for _, entry in entries:
+            path = Path(entry.path)
+            if transcript_problem(path) is None and not is_sidechain_file(path):
+                return path
+    return None
 
 
 def _named_session(session: str, roots: list[Path], where: str) -> Path:

@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from ctxdash.core.alerts import AlertTracker
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
-from ctxdash.core.discover import SessionNotFound, resolve_session
+from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, resolve_session
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.sessions import list_sessions
 from ctxdash.core.tokens import TokenCounter
@@ -93,6 +93,9 @@ class CtxDashApp(CheckpointActions, App[None]):
         self.counter = counter
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
+        #: One alert tracker per session: a level alerts once per upward crossing of that
+        #: session, not again when the dashboard switches back to it.
+        self._alert_trackers: dict[Path, AlertTracker] = {}
         self.alerts = AlertTracker()
         self._forget_session()
         self._demo: object | None = None
@@ -135,7 +138,15 @@ class CtxDashApp(CheckpointActions, App[None]):
             self.action_demo()
             return
         try:
-            transcript = self.settings.transcript or resolve_session(self.settings.session)
+            transcript = self.settings.transcript or resolve_session(
+                self.settings.session, anywhere=self.settings.session is not None
+            )
+        except NoSessionYet as err:
+            self.event(f"{err}", "bold")
+            self.notify(str(err), title="Waiting for Claude Code", timeout=30)
+            self.sub_title = f"waiting: {err.folders[0]}"
+            self.wait_for_project(err.folders)
+            return
         except SessionNotFound as err:
             self.event(f"{err}. Press d for the built-in demo.", "bold")
             self.notify(
@@ -153,18 +164,38 @@ class CtxDashApp(CheckpointActions, App[None]):
             window_override=self.settings.window,
             follow=follow,
         )
-        self._forget_session()
+        self._forget_session(transcript)
+        self.sub_title = ""
         self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
         if self.settings.watch:
             self.watch_session()
         else:
             self.refresh_now()
 
-    def _forget_session(self) -> None:
-        """A new session on screen: alerts re-armed, counters from zero."""
-        self.alerts.reset()
+    def _forget_session(self, transcript: Path | None = None) -> None:
+        """Another session on screen: its own alert tracker, counters from zero.
+
+        Without a transcript, the current session's alerts are re-armed.
+        """
+        if transcript is None:
+            self.alerts.reset()
+        else:
+            self.alerts = self._alert_trackers.setdefault(transcript, AlertTracker())
         self._compactions = self._malformed = self._seen_points = 0
         self._primed = False
+
+    @work(exclusive=True, group="watcher", name="project-waiter", exit_on_error=False)
+    async def wait_for_project(self, folders: list[Path]) -> None:
+        """No session in this project yet: open the first one within a second of its first
+        line. Looks four times a second (the folder may not exist yet, so nothing to watch)."""
+        while True:
+            found = await asyncio.to_thread(first_session, folders)
+            if found is not None:
+                self.open_session(found, follow=True)
+                self.event(f"now following {found.stem[:8]}: Claude Code started it", "bold")
+                self.notify(f"Following {found.stem[:8]} (Claude Code started it)", title="Session")
+                return
+            await asyncio.sleep(0.25)
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
@@ -327,7 +358,7 @@ class CtxDashApp(CheckpointActions, App[None]):
 
     @on(SessionSwitched)
     def on_switched(self, message: SessionSwitched) -> None:
-        self._forget_session()
+        self._forget_session(message.current)
         self.event(f"now following {message.current.stem[:8]}: {message.reason}", "bold")
         self.notify(f"Following {message.current.stem[:8]} ({message.reason})", title="Session")
 
