@@ -141,7 +141,7 @@ def seed(transcript: Path, text: str, *, config: Config) -> ForkResult:
 def handoff(
     transcript: Path, *, to_agent: str, config: Config, counter: TokenCounter | None = None
 ) -> tuple[str, Handoff]:
-    """PRACTICE.md §4's package, validated and written."""
+    """The handoff package for the next agent, validated and written."""
     budget = _budget(transcript, config, counter)
     work = _work(transcript, budget)
     snaps = list_snapshots(str(budget.session_id))

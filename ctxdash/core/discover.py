@@ -1,8 +1,8 @@
 """Find Claude Code transcripts: the session a user means, every session, subagent files.
 
-Sessions live in ``<root>/projects/<project-dir-name>/<session-id>.jsonl`` (FORMATS.md §1);
-subagents inline, in ``agent-<id>.jsonl`` beside the session, or in
-``<session-id>/subagents/**/agent-<id>.jsonl`` (§1.4).
+Sessions live in ``<root>/projects/<project-dir-name>/<session-id>.jsonl``; subagents inline
+(``isSidechain`` lines), in ``agent-<id>.jsonl`` beside the session (2.0.28–2.1.1), or in
+``<session-id>/subagents/**/agent-<id>.jsonl`` (2.1.2 and later).
 """
 
 from __future__ import annotations
