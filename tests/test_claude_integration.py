@@ -20,7 +20,7 @@ from ctxdash.core.tokens import HeuristicCounter
 
 SID = "5b8e0c4e-2a1f-4c3d-9e7a-0f1d2c3b4a59"
 
-# FORMATS.md §9: the status-line payload as it grew over versions.
+# The status-line payload as it grew over Claude Code versions.
 PAYLOADS = {
     "1.0.80": {
         "session_id": SID,

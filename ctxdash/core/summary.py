@@ -3,8 +3,9 @@
 Deterministic and offline (no model call): :func:`build_summary` lays out a
 :class:`~ctxdash.core.workstate.WorkState` as markdown sections and keeps items by priority
 until the token budget (``ratio`` × the current context, 0.3 by default, at most
-``max_tokens``) is used. Every item carries a ``[msg:<uuid prefix>]`` pointer back to its transcript line;
-:func:`archive_transcript` keeps a copy of the full transcript so the pointers stay valid.
+``max_tokens``) is used. Every item carries a ``[msg:<uuid prefix>]`` pointer back to its
+transcript line; :func:`archive_transcript` keeps a copy of the full transcript so the
+pointers stay valid.
 """
 
 from __future__ import annotations
