@@ -108,7 +108,9 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
         marks[b.autocompact_at / scale] = "¦"
     window_line = f"window {compact(b.window)} ({b.window_source})"
     if b.budget != b.window:
-        window_line = f"budget {compact(b.budget)} of a {window_line}"
+        window_line = (
+            f"budget {compact(b.budget)} of a {compact(b.window)} window ({b.window_source})"
+        )
     window_line += f" · auto-compact ≈{compact(b.autocompact_at)} ({b.autocompact_note})"
     who = "subagent " if b.is_subagent else ""
     out = [

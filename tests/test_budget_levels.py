@@ -82,7 +82,7 @@ def test_status_json_and_text_show_budget_and_window(
     out = capsys.readouterr().out
     assert "160K / 200K budget" in out
     assert "WARNING" in out
-    assert "budget 200K of a window 1M" in out
+    assert "budget 200K of a 1M window" in out
 
 
 def test_sessions_list_uses_the_budget(claude: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -136,3 +136,20 @@ async def test_waits_for_this_projects_first_session(
             assert time.monotonic() - start < 1.5, _events(app)
             await asyncio.sleep(0.05)
         assert any("now following bbbbbbbb" in e for e in _events(app))
+
+
+async def test_the_dashboard_says_when_the_estimate_was_wrong(tmp_path: Path) -> None:
+    path = tr.session(tmp_path, [100_000, 164_660], sid=A, model="claude-sonnet-4-5-20250929")
+    path.write_text(path.read_text().replace('"2.1.300"', '"2.1.6"'))
+    settings = AppSettings(config=Config(bell=False), transcript=path, watch=False)
+    app = make_app(settings, counter=HeuristicCounter())
+    async with app.run_test(size=(50, 40)) as pilot:
+        await _settle(app, pilot)
+        text = " ".join(_events(app))
+        assert "auto-compact estimate corrected" in text
+        from ctxdash.ui.widgets.gauge import Gauge
+
+        gauge = str(app.screen.query_one(Gauge).render())
+        assert "compact≈167K (learned)" in gauge
+        assert "to " in gauge
+        assert "reached" not in gauge

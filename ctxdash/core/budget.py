@@ -422,13 +422,25 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+#: One item of a category, in words.
+ITEM_LABELS = {
+    "tool_results": "Tool result",
+    "tool_calls": "Tool call",
+    "user_prompts": "User prompt",
+    "assistant_text": "Assistant text",
+    "thinking": "Thinking",
+    "attachments": "Attachment",
+    "images": "Image",
+    "memory": "Memory file",
+    "compact_summary": "Compact summary",
+    "skills": "Skill listing",
+    "agents": "Agent listing",
+}
+
+
 def item_label(kind: str) -> str:
     """A top item's kind in words (``tool_results`` → ``Tool result``)."""
-    if kind == "tool_results":
-        return "Tool result"
-    if kind == "memory":
-        return "Memory file"
-    return LABELS.get(kind, kind.replace("_", " ").capitalize())
+    return ITEM_LABELS.get(kind) or LABELS.get(kind) or kind.replace("_", " ").capitalize()
 
 
 def _top(item: Item) -> TopItem:

@@ -183,6 +183,7 @@ class CtxDashApp(CheckpointActions, App[None]):
             self.alerts = self._alert_trackers.setdefault(transcript, AlertTracker())
         self._compactions = self._malformed = self._seen_points = 0
         self._primed = False
+        self._autocompact_note = ""
 
     @work(exclusive=True, group="watcher", name="project-waiter", exit_on_error=False)
     async def wait_for_project(self, folders: list[Path]) -> None:
@@ -331,6 +332,9 @@ class CtxDashApp(CheckpointActions, App[None]):
             if self.settings.config.bell:
                 self.bell()
             self._desktop_notify(f"ctxdash: {alert.level}", text)
+        if b.autocompact_source != "formula" and b.autocompact_note != self._autocompact_note:
+            self.event(f"auto-compact estimate corrected: {b.autocompact_note}", "italic")
+        self._autocompact_note = b.autocompact_note
         first, self._primed = not self._primed, True
         for c in b.compactions[self._compactions :]:
             post = c.post_tokens if c.post_tokens is not None else c.first_used

@@ -23,14 +23,12 @@ def short_model(model: str | None) -> str | None:
 
 
 def window_line(b: Budget) -> str:
-    """Where the window and the auto-compact point are, relative to the budget."""
+    """Where the window and the auto-compact point are (``▸``: beyond the budget's bar)."""
     compact_at = f"compact≈{compact(b.autocompact_at)}"
     if b.autocompact_source != "formula":
         compact_at += " (learned)"
-    if b.window > b.budget:
-        where = "beyond" if b.autocompact_at > b.budget else "inside"
-        return f"window {compact(b.window)} · {compact_at} ({where} the budget)"
-    return f"window {compact(b.window)} · {compact_at}"
+    lead = "▸ " if b.window > b.budget else ""
+    return f"{lead}window {compact(b.window)} · {compact_at}"
 
 
 class Gauge(Panel):
@@ -92,6 +90,8 @@ class Gauge(Panel):
             if 0 <= i < width:
                 cells[i] = char
                 styles[i] = f"bold {mark}" if i >= filled else f"bold {mark} on {colour}"
+        if b.window > b.budget and width > 1 and filled < width:
+            cells[-1], styles[-1] = "▸", f"bold {mark}"  # the window goes on beyond the bar
         bar = Text()
         for char, style in zip(cells, styles, strict=True):
             bar.append(char, style=style)
