@@ -215,3 +215,13 @@ def test_json_round_trip_keeps_old_keys(claude: Path) -> None:
     data = msgspec.to_builtins(b)
     for key in ("window", "window_source", "autocompact_at", "free", "reserve", "thresholds"):
         assert key in data
+
+
+def test_past_every_formula_the_estimate_is_the_window() -> None:
+    info = model_info("claude-sonnet-4-5-20250929")
+    ac = autocompact(200_000, info, "2.1.300", ClaudeEnv())
+    learned = learn_autocompact(
+        ac, 200_000, peak=190_000, auto_compactions=[], max_output=info.max_output
+    )
+    assert learned.at == 200_000
+    assert learned.reserve == 0

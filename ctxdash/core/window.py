@@ -147,10 +147,10 @@ def learn_autocompact(
                 window - min(max_output, OUTPUT_CAP) - BLOCKING_MARGIN,
             }
         )
-        above = [c for c in candidates if c > peak]
+        above = [c for c in candidates if c > peak] or [window]  # past every formula
         if upper is not None:
             above = [c for c in above if c <= upper] or [upper]
-        at = above[0] if above else min(window, peak + 1)
+        at = max(above[0], min(window, peak + 1))
         source = "observed peak"
         note = f"reached {peak:,} without compacting; the estimate {ac.at:,} was too low"
     if at == ac.at:

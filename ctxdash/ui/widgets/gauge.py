@@ -22,13 +22,17 @@ def short_model(model: str | None) -> str | None:
     return re.sub(r"-\d{8}$", "", model.removeprefix("claude-"))
 
 
-def window_line(b: Budget) -> str:
+def window_line(b: Budget, width: int = 80) -> str:
     """Where the window and the auto-compact point are (``▸``: beyond the budget's bar)."""
     compact_at = f"compact≈{compact(b.autocompact_at)}"
     if b.autocompact_source != "formula":
         compact_at += " (learned)"
     lead = "▸ " if b.window > b.budget else ""
-    return f"{lead}window {compact(b.window)} · {compact_at}"
+    line = f"{lead}window {compact(b.window)} · {compact_at}"
+    if len(line) > width:  # narrow: the same, shorter
+        learned = "learned " if b.autocompact_source != "formula" else ""
+        line = f"{lead}win {compact(b.window)} · {learned}compact≈{compact(b.autocompact_at)}"
+    return truncate(line, width)
 
 
 class Gauge(Panel):
@@ -61,7 +65,7 @@ class Gauge(Panel):
             lines.append(Text(long if len(long) <= width else " ".join(parts), style="dim"))
         else:
             lines.append(Text("past every level: act now", style=f"bold {colour}"))
-        lines.append(Text(truncate(window_line(b), width), style="dim"))
+        lines.append(Text(window_line(b, width), style="dim"))
         where = " · ".join(x for x in (short_model(b.model), b.project, b.git_branch) if x)
         lines.append(Text(truncate(where, width), style="dim"))
         when = (b.last_activity or "")[11:19]
