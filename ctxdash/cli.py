@@ -61,11 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     # Options before a subcommand apply to it when it has them (``ctxdash --session X status``);
     # their own names would be overwritten by the subcommand's defaults, hence the top_ prefix.
     top = parser.add_argument_group("dashboard options (also before a subcommand that has them)")
-    top.add_argument("--session", dest="top_session", help="this session (id, prefix or path)")
+    top.add_argument(
+        "--session", dest="top_session", metavar="SESSION", help="this session (id, prefix, path)"
+    )
     top.add_argument("--demo", dest="top_demo", action="store_true", help="the built-in demo")
-    top.add_argument("--seed", dest="top_seed", type=int, help="seed of the demo session (7)")
-    top.add_argument("--window", dest="top_window", type=_int_tokens, help="force the window")
-    top.add_argument("--theme", dest="top_theme", help="ctxdash-dark, ctxdash-light, ctxdash-cb")
+    top.add_argument(
+        "--seed", dest="top_seed", metavar="N", type=int, help="seed of the demo session (7)"
+    )
+    top.add_argument(
+        "--window", dest="top_window", metavar="TOKENS", type=_int_tokens, help="force the window"
+    )
+    top.add_argument(
+        "--theme", dest="top_theme", metavar="NAME", help="ctxdash-dark, ctxdash-light, ctxdash-cb"
+    )
     top.add_argument("--poll", dest="top_poll", action="store_true", help="poll, no events")
 
     sessions = sub.add_parser("sessions", help="every session, newest first")

@@ -119,8 +119,8 @@ def _message(ways: list[str], in_tmux: bool, option: str | None) -> str:
     if "tmux buffer" in ways:
         if option in ("on", "external"):
             return (
-                "Copied into tmux's paste buffer (prefix ]) and sent on to the terminal's "
-                "clipboard (tmux set-clipboard is " + option + ")."
+                "Copied into tmux's paste buffer (prefix ]) and passed on to the terminal's "
+                f"clipboard, if the terminal accepts it (tmux set-clipboard is {option})."
             )
         return (
             "Copied into tmux's paste buffer only (prefix ] pastes it): tmux set-clipboard is "

@@ -144,7 +144,9 @@ class CtxDashApp(CheckpointActions, App[None]):
         except NoSessionYet as err:
             self.event(f"{err}", "bold")
             self.notify(str(err), title="Waiting for Claude Code", timeout=30)
-            self.sub_title = f"waiting: {err.folders[0]}"
+            with contextlib.suppress(LookupError):
+                project = Path.cwd().name or str(Path.cwd())
+                self.get_screen_dashboard().waiting(f"waiting for Claude Code in {project}")
             self.wait_for_project(err.folders)
             return
         except SessionNotFound as err:
@@ -165,7 +167,6 @@ class CtxDashApp(CheckpointActions, App[None]):
             follow=follow,
         )
         self._forget_session(transcript)
-        self.sub_title = ""
         self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
         if self.settings.watch:
             self.watch_session()

@@ -61,6 +61,10 @@ class DashboardScreen(Screen[None]):
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         self.query_one(TitleBar).update(title)
 
+    def waiting(self, text: str) -> None:
+        """No session to show yet: say so in the title bar."""
+        self.query_one(TitleBar).update(f" {text}")
+
     @property
     def events_log(self) -> EventLog:
         """The event log panel."""
