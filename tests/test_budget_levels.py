@@ -225,3 +225,20 @@ def test_past_every_formula_the_estimate_is_the_window() -> None:
     )
     assert learned.at == 200_000
     assert learned.reserve == 0
+
+
+def test_snapshots_written_before_the_budget_fields_still_load(claude: Path) -> None:
+    from ctxdash.core.snapshot import list_snapshots, load_snapshot
+
+    path = tr.session(claude, [60_000])
+    assert main(["snapshot", str(path)]) == 0
+    [info] = list_snapshots()
+    data = json.loads(Path(info.path).read_text())
+    for key in ("budget", "budget_source", "budget_left", "model_source"):
+        del data["budget"][key]
+    for key in ("autocompact_source", "autocompact_formula"):
+        del data["budget"][key]
+    for item in data["budget"]["top_items"]:
+        del item["label"]
+    Path(info.path).write_text(json.dumps(data))
+    assert load_snapshot(Path(info.path)).budget.used == 60_000

@@ -96,7 +96,7 @@ class TopItem(msgspec.Struct, kw_only=True):
     """One of the largest things in context (``label``: the kind in words)."""
 
     kind: str
-    label: str
+    label: str = ""
     tool: str | None
     path: str | None
     turn: int
@@ -184,7 +184,8 @@ class Budget(msgspec.Struct, kw_only=True):
     git_branch: str | None
     claude_version: str | None
     model: str | None
-    model_source: str
+    #: Defaults on the fields added later: snapshots written before them still load.
+    model_source: str = "transcript"
     last_activity: str | None
     is_subagent: bool
     used: int
@@ -192,14 +193,14 @@ class Budget(msgspec.Struct, kw_only=True):
     next_request: int
     window: int
     window_source: str
-    budget: int
-    budget_source: str
-    budget_left: int
+    budget: int = 200_000
+    budget_source: str = "default 200K"
+    budget_left: int = 0
     autocompact_at: int
     autocompact_enabled: bool
     autocompact_note: str
-    autocompact_source: str
-    autocompact_formula: int
+    autocompact_source: str = "formula"
+    autocompact_formula: int = 0
     level: str
     thresholds: Thresholds
     categories: list[Category]
