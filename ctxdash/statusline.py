@@ -86,8 +86,8 @@ def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
 def _from_transcript(payload: dict) -> tuple[int | None, str | None]:  # type: ignore[type-arg]
     """The last main-chain reply's size and model, from the end of the transcript."""
     path = payload.get("transcript_path")
-    if not isinstance(path, str) or not path:
-        return None, None
+    if not isinstance(path, str) or not path or not os.path.isfile(path):
+        return None, None  # a FIFO or a device would block: regular files only
     try:
         with open(path, "rb") as fh:
             fh.seek(0, 2)

@@ -242,3 +242,17 @@ def test_snapshots_written_before_the_budget_fields_still_load(claude: Path) -> 
         del item["label"]
     Path(info.path).write_text(json.dumps(data))
     assert load_snapshot(Path(info.path)).budget.used == 60_000
+
+
+def test_a_provenance_line_cannot_point_ctxdash_elsewhere(claude: Path) -> None:
+    import os
+
+    fifo = claude / "fifo.jsonl"
+    os.mkfifo(fifo)
+    path = claude / "projects" / "-p" / f"{tr.SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    origin = {"sessionId": "not-an-id", "transcript": str(fifo)}
+    path.write_bytes(tr.prompt("hi") + tr.line(type="ctxdash-origin", forkedFrom=origin))
+    assert _budget(path).model_source == "unknown"  # returns: the FIFO is never opened
+    payload = {"session_id": "s", "transcript_path": str(fifo), "model": {"id": "x"}}
+    assert statusline.run(None, json.dumps(payload).encode()).startswith("ctx")

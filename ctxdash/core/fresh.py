@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.core.discover import UUID_RE
 from ctxdash.core.feed import reported, reported_window
 from ctxdash.core.records import Line, decode_line
 
@@ -47,19 +48,21 @@ def _tail(path: Path) -> list[bytes]:
 
 
 def parent_of(transcript: Path) -> tuple[str | None, Path | None]:
-    """The session id and transcript a ctxdash fork or seed was made from."""
+    """The session id and transcript a ctxdash fork or seed was made from.
+
+    Only the id is taken from the file (and only when it is a session id): the parent is
+    looked for beside the fork, where ctxdash writes forks, never at a path the file names.
+    """
     for raw in reversed(_tail(transcript)):
         if b'"ctxdash-origin"' not in raw:
             continue
         with contextlib.suppress(msgspec.DecodeError):
             obj = msgspec.json.decode(raw)
             origin = obj.get("forkedFrom") if isinstance(obj, dict) else None
-            if isinstance(origin, dict):
-                sid, path = origin.get("sessionId"), origin.get("transcript")
-                return (
-                    sid if isinstance(sid, str) else None,
-                    Path(path) if isinstance(path, str) and path else None,
-                )
+            sid = origin.get("sessionId") if isinstance(origin, dict) else None
+            if isinstance(sid, str) and UUID_RE.match(sid):
+                path = transcript.parent / f"{sid}.jsonl"
+                return sid, path if path.is_file() else None
     return None, None
 
 
