@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,14 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _no_heuristic_counter_leak() -> Iterator[None]:
+    """A test that asked for the heuristic tokenizer must not leave it as the process-wide
+    counter for the tests after it (they expect tiktoken's counts)."""
+    yield
+    from ctxdash.core import tokens
+
+    if isinstance(tokens._COUNTER, tokens.HeuristicCounter):
+        tokens._COUNTER = None

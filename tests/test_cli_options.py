@@ -18,7 +18,6 @@ def claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "claude"
     root.mkdir()
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(root))
-    monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
     return root
 
 

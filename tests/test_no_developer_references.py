@@ -21,7 +21,7 @@ def _help_texts() -> str:
 
 
 def test_readme_help_and_code_cite_no_developer_documents() -> None:
-    files = [ROOT / "README.md", *sorted((ROOT / "ctxdash").rglob("*.py"))]
+    files = [*sorted(ROOT.glob("*.md")), *sorted((ROOT / "ctxdash").rglob("*.py"))]
     files += sorted((ROOT / "themes").rglob("*"))
     found = [
         f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
