@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ctxdash import __version__
@@ -59,12 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--seed", type=int, default=7, help="seed of the demo session")
     status.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    parser.add_argument("--session", help="dashboard: follow this session (id or path)")
-    parser.add_argument("--demo", action="store_true", help="dashboard: the built-in live demo")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the demo session")
-    parser.add_argument("--window", type=_int_tokens, help="force the window size (200k, 1m)")
-    parser.add_argument("--theme", help="dashboard theme (ctxdash-dark, ctxdash-light, ctxdash-cb)")
-    parser.add_argument("--poll", action="store_true", help="dashboard: poll instead of events")
+    # Options before a subcommand apply to it when it has them (``ctxdash --session X status``);
+    # their own names would be overwritten by the subcommand's defaults, hence the top_ prefix.
+    top = parser.add_argument_group("dashboard options (also before a subcommand that has them)")
+    top.add_argument(
+        "--session", dest="top_session", metavar="SESSION", help="this session (id, prefix, path)"
+    )
+    top.add_argument("--demo", dest="top_demo", action="store_true", help="the built-in demo")
+    top.add_argument(
+        "--seed", dest="top_seed", metavar="N", type=int, help="seed of the demo session (7)"
+    )
+    top.add_argument(
+        "--window", dest="top_window", metavar="TOKENS", type=_int_tokens, help="force the window"
+    )
+    top.add_argument(
+        "--theme", dest="top_theme", metavar="NAME", help="ctxdash-dark, ctxdash-light, ctxdash-cb"
+    )
+    top.add_argument("--poll", dest="top_poll", action="store_true", help="poll, no events")
 
     sessions = sub.add_parser("sessions", help="every session, newest first")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
@@ -78,15 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo_transcript(seed: int) -> Path:
-    """Write a generated session into a temporary Claude folder; return its transcript."""
-    from ctxdash.demo import Demo
-
-    demo = Demo(seed=seed)
-    demo.run_to(41)  # far enough to show a warning-level session
-    return demo.transcript
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     from ctxdash.core.atomic import ActionError, explain
     from ctxdash.core.config import load_config
@@ -95,13 +96,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ctxdash.textout import error, render_status, use_colour
 
     config = load_config()
-    path = _demo_transcript(args.seed) if args.demo else resolve_session(args.session)
+    demo = None
+    if args.demo:
+        from ctxdash.demo import Demo
+
+        demo = Demo(seed=args.seed)  # in a temporary folder, removed below
+        demo.run_to(41)  # far enough to show a warning-level session
+    path = demo.transcript if demo else resolve_session(args.session)
     try:
         budget = session_budget(
-            path, config=config, window_override=args.window, use_cache=not args.no_cache
+            path,
+            config=config,
+            window_override=args.window,
+            use_cache=not args.no_cache and demo is None,
         )
     except OSError as err:
         raise ActionError(explain(err, path)) from err
+    finally:
+        if demo is not None:
+            demo.close()
     if args.json:
         import msgspec
 
@@ -156,12 +169,42 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         session=args.session,
         window=args.window,
         demo=args.demo,
-        seed=args.seed,
+        seed=7 if args.seed is None else args.seed,
         theme=args.theme,
         force_polling=args.poll,
     )
     make_app(settings).run()
     return EXIT_OK
+
+
+#: Which subcommands take each dashboard option given before them.
+_TOP = {
+    "session": {"status", "snapshot", "snapshots", "fork", "summary", "handoff"},
+    "window": {"status"},
+    "demo": {"status"},
+    "seed": {"status"},
+    "theme": set(),
+    "poll": set(),
+}
+
+
+def _merge_top_options(args: argparse.Namespace) -> str | None:
+    """Move options given before the subcommand onto it; a problem when it has no such option."""
+    for name, commands in _TOP.items():
+        value = getattr(args, f"top_{name}")
+        if args.command == "dashboard":
+            setattr(args, name, value)
+            continue
+        if value in (None, False):
+            continue
+        if args.command not in commands:
+            return f"--{name} does not apply to '{args.command}'"
+        mine = getattr(args, name)
+        default = 7 if name == "seed" else None
+        if mine not in (None, False, default, value):
+            return f"--{name} is given twice, differently ({value} and {mine})"
+        setattr(args, name, value)
+    return None
 
 
 COMMANDS = {"status": cmd_status, "sessions": cmd_sessions, "dashboard": cmd_dashboard}
@@ -174,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "dashboard"
+    problem = _merge_top_options(args)
+    if problem:
+        parser.error(problem)
     from ctxdash import cli_actions, cli_claude
     from ctxdash.core.atomic import ActionError
     from ctxdash.core.config import ConfigError

@@ -44,11 +44,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("session", nargs="?")
     p.add_argument("--ratio", type=float, help="at most this fraction of the context (0.3)")
     p.add_argument("--max-tokens", type=int, help="and at most this many tokens (15000)")
-    p.add_argument("-o", "--output", type=Path, help="write here instead of the data folder")
+    p.add_argument(
+        "-o", "--output", type=Path, help="write here instead of the data folder ('-': stdout)"
+    )
     p.add_argument("--seed", action="store_true", help="also start a fresh session seeded with it")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("handoff", help="the multi-agent handoff package (PRACTICE §4)")
+    p = sub.add_parser("handoff", help="a handoff package for the next agent (needs 30K free)")
     p.add_argument("session", nargs="?")
     p.add_argument("--to", default="next-agent", help="receiving agent")
     p.add_argument("--json", action="store_true")
@@ -87,15 +89,28 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
+    from ctxdash.core.discover import SessionNotFound, resolve_session
     from ctxdash.core.snapshot import list_snapshots
 
-    rows = list_snapshots(args.session)
+    sid = args.session
+    if sid:
+        try:
+            sid = resolve_session(sid).stem
+        except SessionNotFound:
+            if not _safe_prefix(sid) or not list_snapshots(sid):
+                raise  # neither a session nor the id of a deleted session's snapshots
+    rows = list_snapshots(sid)
     text = "\n".join(
         f"{r.created_at[:19]}  {r.session_id[:8]}  {r.used:>9,} / {r.window:,}  {r.path}"
         for r in rows
     )
-    _emit(args, rows, text or "(no snapshots)")
+    _emit(args, rows, text or (f"(no snapshots of {sid})" if sid else "(no snapshots)"))
     return EXIT_OK
+
+
+def _safe_prefix(text: str) -> bool:
+    """A session id or prefix: letters, digits and dashes only (it goes into a glob)."""
+    return bool(text) and all(c.isalnum() or c == "-" for c in text)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -137,8 +152,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     config = _config()
     transcript = _session(args)
+    to_stdout = args.output is not None and str(args.output) == "-"
     result = summary(
-        transcript, config=config, ratio=args.ratio, max_tokens=args.max_tokens, out=args.output
+        transcript,
+        config=config,
+        ratio=args.ratio,
+        max_tokens=args.max_tokens,
+        out=None if to_stdout else args.output,
+        write_file=not to_stdout,
     )
     data: dict[str, object] = {
         "path": result.path,
@@ -148,8 +169,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         "archive": result.archive,
     }
     text = (
-        f"summary {result.path}\n{result.tokens:,} tokens from {result.source_tokens:,} "
-        f"(ratio {result.ratio:.2f}, budget {result.budget:,})\narchive {result.archive}"
+        (f"summary {result.path}\n" if result.path else "")
+        + f"{result.tokens:,} tokens from {result.source_tokens:,} "
+        f"(ratio {result.ratio:.2f}, at most {result.budget:,})\narchive {result.archive}"
     )
     if args.seed:
         seeded = seed(transcript, result.markdown, config=config)
@@ -159,6 +181,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
             "resume_command": seeded.resume_command,
         }
         text += f"\nfresh session: {seeded.resume_command}"
+    if to_stdout:
+        data["markdown"] = result.markdown
+        if not args.json:  # the summary itself on stdout, what happened on stderr
+            sys.stdout.write(
+                result.markdown if result.markdown.endswith("\n") else result.markdown + "\n"
+            )
+            print(text, file=sys.stderr)
+            return EXIT_OK
     _emit(args, data, text)
     return EXIT_OK
 

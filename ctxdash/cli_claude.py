@@ -21,6 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     """Register the Claude Code integration subcommands."""
     p = sub.add_parser("hooks", help="install ctxdash's Claude Code hooks")
     p.add_argument("action", choices=("install", "uninstall", "status"))
+    p.add_argument("--json", action="store_true", help="status: print one JSON object")
     _scope(p)
 
     p = sub.add_parser("hook", help="run by Claude Code: handle one hook event (stdin JSON)")
@@ -92,12 +93,49 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
     path = _settings(args)
     if args.action == "status":
-        for key, value in status(path).items():
-            print(f"{key}: {value}")
+        info = status(path)
+        if args.json:
+            import json
+
+            print(json.dumps(info))
+        else:
+            print(render_status(info))
         return EXIT_OK
     if args.action == "install":
         return _apply(args, plan_install(path, hooks=hook_config(_command())))
     return _apply(args, plan_uninstall(path, parts=["hooks"]))
+
+
+def render_status(info: dict[str, object]) -> str:
+    """``hooks status`` in words: what is installed where, and whether uninstall is exact."""
+    path = info["path"]
+    if info.get("error"):
+        return f"{path}: cannot be read ({info['error']})"
+    if not info.get("exists"):
+        return f"{path}: no such file; ctxdash is not installed there"
+    if not info.get("installed"):
+        return f"{path}: ctxdash is not installed"
+    lines = [f"{path}: ctxdash is installed"]
+    hooks = info.get("hooks")
+    if isinstance(hooks, dict) and hooks:
+        for event, commands in hooks.items():
+            shown = ", ".join(str(c) for c in commands) if isinstance(commands, list) else ""
+            lines.append(f"  hook {event}: {shown}")
+    else:
+        lines.append("  hooks: none")
+    line = info.get("status_line")
+    lines.append(f"  status line: {line}" if line else "  status line: not ctxdash's")
+    if info.get("wraps"):
+        lines.append(f"    (it also runs your earlier status line: {info['wraps']})")
+    if info.get("manifest_matches"):
+        lines.append("  uninstall restores the file exactly as it was")
+    elif info.get("manifest"):
+        lines.append(
+            "  the file changed since the install: uninstall removes only ctxdash's entries"
+        )
+    else:
+        lines.append("  no install record: uninstall removes ctxdash's entries it finds")
+    return "\n".join(lines)
 
 
 def cmd_hook(args: argparse.Namespace) -> int:

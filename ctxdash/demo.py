@@ -6,8 +6,10 @@ parser); :meth:`Demo.step` appends one more turn. Deterministic for a given seed
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
+from types import TracebackType
 
 from ctxdash.synth import LiveSession, encode_project_dir, memory_texts
 
@@ -27,6 +29,8 @@ class Demo:
     """
 
     def __init__(self, *, seed: int = 7, turns: int = 70, base: Path | None = None) -> None:
+        #: A temporary folder made here is removed by :meth:`close`; a given one is kept.
+        self.owns_base = base is None
         self.base = base or Path(tempfile.mkdtemp(prefix="ctxdash-demo-"))
         self.root = self.base / ".claude"
         self.cwd = self.base / "work" / "demo_app"
@@ -48,6 +52,22 @@ class Demo:
         self.transcript.write_bytes(b"")
         for _ in range(PRELUDE):
             self.step()
+
+    def close(self) -> None:
+        """Remove the temporary folder (if this demo made it). Safe to call twice."""
+        if self.owns_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    def __enter__(self) -> Demo:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
 
     @property
     def done(self) -> bool:

@@ -1,4 +1,4 @@
-"""``ctxdash hook <event>``: what ctxdash does when Claude Code runs its hooks (FORMATS.md §10).
+"""``ctxdash hook <event>``: what ctxdash does when Claude Code runs its hooks (JSON on stdin).
 
 * ``pre-compact``: a snapshot (with the transcript copy) the moment before Claude Code
   compacts, so nothing the compaction throws away is lost.

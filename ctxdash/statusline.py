@@ -1,11 +1,13 @@
-"""``ctxdash statusline``: a status-line command for Claude Code (FORMATS.md §9).
+"""``ctxdash statusline``: a status-line command for Claude Code.
 
 Claude Code runs it with a JSON payload on stdin after each assistant message and drops it if
 it is slow, so it imports almost nothing: the size comes from the payload's ``current_usage``
 (exact), the window from ``context_window_size``; the largest category comes from the small
-summary the last ``ctxdash status`` or dashboard refresh left behind. It records the payload's
-window and model id (which carries ``[1m]``) for the engine. It never prints a traceback: on
-any problem it prints what it can and exits 0.
+summary the last ``ctxdash status`` or dashboard refresh left behind. Levels are those of the
+budget (200K unless ``budget`` in ctxdash's config says otherwise; configured thresholds
+apply). A payload without ``context_window`` (older Claude Code) is completed from the end of
+its transcript. It records the payload's window and model id (which carries ``[1m]``) for the
+engine. It never prints a traceback: on any problem it prints what it can and exits 0.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import json
 import os
 import sys
 
-WARN, CRITICAL = 0.75, 0.9  # of the window: 150K and 180K of 200K
+from ctxdash.core import levels as lv
+
+#: How much of the transcript's end is read when the payload has no usage.
+TAIL = 256 * 1024
 COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
 WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
@@ -63,24 +68,118 @@ def _compact(n: float) -> str:
     return str(int(n))
 
 
-def _used(payload: dict) -> int | None:
+def _context(usage: dict) -> int:  # type: ignore[type-arg]
+    return sum(
+        int(usage.get(k) or 0)
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+
+
+def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
     cw = payload.get("context_window") or {}
     usage = cw.get("current_usage")
     if isinstance(usage, dict):
-        return sum(
-            int(usage.get(k) or 0)
-            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        )
+        return _context(usage)
     return None
 
 
-def _window(payload: dict) -> int:
+def _from_transcript(payload: dict) -> tuple[int | None, str | None]:  # type: ignore[type-arg]
+    """The last main-chain reply's size and model, from the end of the transcript."""
+    path = payload.get("transcript_path")
+    if not isinstance(path, str) or not path or not os.path.isfile(path):
+        return None, None  # a FIFO or a device would block: regular files only
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, 2)
+            size = fh.tell()
+            fh.seek(max(0, size - TAIL))
+            lines = fh.read(TAIL).split(b"\n")
+    except OSError:
+        return None, None
+    for raw in reversed(lines[1:] if size > TAIL else lines):
+        if b'"compact_boundary"' in raw:
+            return None, None  # compacted since: the size is not in the file yet
+        if b'"assistant"' not in raw or b'"usage"' not in raw:
+            continue
+        try:
+            rec = json.loads(raw)
+        except ValueError:
+            continue
+        msg = rec.get("message") if isinstance(rec, dict) else None
+        if (
+            rec.get("type") != "assistant"
+            or rec.get("isSidechain")
+            or rec.get("isApiErrorMessage")
+            or not isinstance(msg, dict)
+            or not isinstance(msg.get("usage"), dict)
+            or msg.get("model") == "<synthetic>"
+        ):
+            continue
+        model = msg.get("model")
+        return _context(msg["usage"]), model if isinstance(model, str) else None
+    return None, None
+
+
+def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
     cw = payload.get("context_window") or {}
     size = cw.get("context_window_size")
     if isinstance(size, int) and size > 0:
         return size
-    model = (payload.get("model") or {}).get("id") or ""
-    return 1_000_000 if "[1m]" in str(model).lower() else 200_000
+    model = str((payload.get("model") or {}).get("id") or model_hint or "")
+    if "[1m]" in model.lower():
+        return 1_000_000
+    if not model:
+        return 200_000
+    from ctxdash.core.models import model_info  # only for payloads without a window
+
+    return model_info(model).native_window
+
+
+def _config() -> dict:  # type: ignore[type-arg]
+    """``budget`` and ``thresholds`` from ctxdash's config file (empty when unusable)."""
+    path = os.environ.get("CTXDASH_CONFIG")
+    if not path:
+        folder = os.environ.get("CTXDASH_CONFIG_DIR")
+        if not folder and sys.platform.startswith("linux"):
+            base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+            if not base or not os.path.isabs(base):
+                base = os.path.join(os.path.expanduser("~"), ".config")
+            folder = os.path.join(base, "ctxdash")
+        if not folder:
+            from ctxdash.core import paths
+
+            folder = str(paths.config_dir())
+        path = os.path.join(os.path.expanduser(folder), "config.toml")
+    try:
+        with open(os.path.expanduser(path), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return {}
+    import tomllib
+
+    try:
+        config = tomllib.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _number(value: object) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if value > 0 else None
+
+
+def _levels(window: int) -> tuple[int, int, int]:
+    """The budget and its warn and critical levels, as ``ctxdash status`` computes them."""
+    config = _config()
+    setting = config.get("budget")
+    if not (setting == "window" or (isinstance(setting, int) and not isinstance(setting, bool))):
+        setting = None
+    budget, _ = lv.budget_size(window, setting)
+    levels = config.get("thresholds") if isinstance(config.get("thresholds"), dict) else {}
+    warn, critical = lv.levels(budget, _number(levels.get("warn")), _number(levels.get("critical")))
+    return budget, warn, critical
 
 
 def _summary(session_id: str | None) -> dict:
@@ -95,21 +194,27 @@ def _summary(session_id: str | None) -> dict:
 
 
 def render(payload: dict, colour: bool = True) -> str:
-    """One compact line: used / window, level, biggest category, tokens to auto-compact."""
-    window = _window(payload)
+    """One compact line: used / budget, level, window, biggest category, tokens to compact."""
     summary = _summary(payload.get("session_id"))
     used = _used(payload)
+    model = None
     approx = ""
+    if used is None and not isinstance(payload.get("context_window"), dict):
+        used, model = _from_transcript(payload)
     if used is None:
         used, approx = summary.get("used"), "≈"
     if not isinstance(used, int):
         return "ctx —"
-    level = "critical" if used >= CRITICAL * window else "warn" if used >= WARN * window else "ok"
+    window = _window(payload, model)
+    budget, warn, critical = _levels(window)
+    level = lv.level_name(used, warn, critical)
     word = WORDS[level]
-    head = f"ctx {approx}{_compact(used)}/{_compact(window)} {100 * used / window:.0f}% {word}"
+    head = f"ctx {approx}{_compact(used)}/{_compact(budget)} {100 * used / budget:.0f}% {word}"
     if colour:
         head = f"\x1b[{COLOURS[level]}m{head}\x1b[0m"
     parts = [head]
+    if window != budget:
+        parts.append(f"{_compact(window)} window")
     biggest = summary.get("biggest")
     if isinstance(biggest, list) and len(biggest) == 2:
         parts.append(f"{biggest[0]} {_compact(biggest[1])}")

@@ -84,7 +84,8 @@ def estimate_tokens(text: str) -> int:
 
 
 def encode_project_dir(cwd: str) -> str:
-    """Claude Code's project folder name for ``cwd`` (FORMATS §1.2, without realpath)."""
+    """Claude Code's project folder name for ``cwd`` (every non-alphanumeric → ``-``;
+    no realpath)."""
     b = cwd.encode("utf-16-le")
     units = [b[i] | b[i + 1] << 8 for i in range(0, len(b), 2)]
     name = "".join(chr(u) if chr(u).isascii() and chr(u).isalnum() else "-" for u in units)

@@ -75,36 +75,60 @@ def bar(fraction: float, width: int, marks: dict[float, str] | None = None) -> s
     return "".join(cells)
 
 
+FORECAST_WORD = {"warn": "warn", "critical": "critical", "autocompact": "auto-compact"}
+
+
+def to_levels(b: Budget) -> str:
+    """``to warn 10K · to auto-compact ≈17K · to critical 40K``: the levels ahead, in order."""
+    ahead = sorted(
+        (
+            (b.thresholds.warn, "warn", ""),
+            (b.thresholds.critical, "critical", ""),
+            (b.autocompact_at, "auto-compact", "≈"),
+        ),
+        key=lambda level: level[0],
+    )
+    parts = [f"to {name} {mark}{compact(at - b.used)}" for at, name, mark in ahead if at > b.used]
+    return " · ".join(parts) if parts else "past every level: act now"
+
+
 def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     """The one-screen human summary of ``ctxdash status``."""
     p = Painter(colour)
     lvl = b.level
-    pct = 100 * b.used / b.window if b.window else 0
-    head = f"{compact(b.used)} / {compact(b.window)}  {pct:.1f}%  {LEVEL_WORD[lvl]}"
+    scale = b.budget or b.window or 1
+    pct = 100 * b.used / scale
+    head = (
+        f"{compact(b.used)} / {compact(b.budget)} budget  {pct:.1f}% of budget  {LEVEL_WORD[lvl]}"
+    )
     if b.used_source != "usage":
         head += f"  ({'estimated' if b.used_source == 'estimate' else 'from compaction'})"
-    marks = {
-        b.thresholds.warn / b.window: "|",
-        b.thresholds.critical / b.window: "|",
-        b.autocompact_at / b.window: "¦",
-    }
+    marks = {b.thresholds.warn / scale: "|", b.thresholds.critical / scale: "|"}
+    if b.autocompact_at <= scale:
+        marks[b.autocompact_at / scale] = "¦"
+    window_line = f"window {compact(b.window)} ({b.window_source})"
+    if b.budget != b.window:
+        window_line = (
+            f"budget {compact(b.budget)} of a {compact(b.window)} window ({b.window_source})"
+        )
+    window_line += f" · auto-compact ≈{compact(b.autocompact_at)} ({b.autocompact_note})"
     who = "subagent " if b.is_subagent else ""
     out = [
         p(f"ctxdash · {who}{b.session_id}", "bold"),
         p(
-            f"{b.model or 'unknown model'} · {b.project or '?'}"
+            f"{b.model or 'unknown model'}"
+            + (f" (from {b.model_source})" if b.model and b.model_source != "transcript" else "")
+            + f" · {b.project or '?'}"
             + (f" · {b.git_branch}" if b.git_branch else "")
             + (f" · {b.title}" if b.title else ""),
             "dim",
         ),
         p(head, lvl),
-        p(bar(b.used / b.window, min(60, width - 2), marks), lvl),
-        f"to warn {compact(max(0, b.thresholds.warn - b.used))} · "
-        f"to critical {compact(max(0, b.thresholds.critical - b.used))} · "
-        f"to auto-compact ≈{compact(max(0, b.autocompact_at - b.used))} "
-        + p(f"(window: {b.window_source}; {b.autocompact_note})", "dim"),
+        p(bar(b.used / scale, min(60, width - 2), marks), lvl),
+        to_levels(b),
+        p(window_line, "dim"),
         "",
-        p("Breakdown", "bold"),
+        p("Breakdown", "bold") + p("  (% of the context used)", "dim"),
     ]
     rows = [c for c in b.categories if c.tokens > 0]
     rows.sort(key=lambda c: -c.tokens)
@@ -124,13 +148,14 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
             f"  {'(' + str(len(rows) - len(shown)) + ' more)':<{name_w}}  {compact(rest):>7}"
         )
     out.append(
-        f"  {'Free':<{name_w}}  {compact(b.free):>7}   auto-compact reserve {compact(b.reserve)}"
+        f"  {'Left in budget':<{name_w}}  {compact(b.budget_left):>7}   "
+        f"free before auto-compact {compact(b.free)}"
     )
     plan = " · ".join(
         f"{r.bucket} {compact(r.actual)}/{compact(r.planned)}" + ("!" if r.over else "")
         for r in b.plan
     )
-    out += ["", p("Plan (actual/planned) ", "bold") + plan]
+    out += ["", p(f"Plan of the {compact(b.budget)} budget (actual/planned) ", "bold") + plan]
     g = b.growth
     pace = []
     if g.per_turn:
@@ -138,7 +163,8 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     if g.per_minute:
         pace.append(f"{compact(g.per_minute)}/min")
     fc = [
-        f"{f.target} in {f.turns} turns" + (f" (~{f.minutes:.0f} min)" if f.minutes else "")
+        f"{FORECAST_WORD.get(f.target, f.target)} in {f.turns} turns"
+        + (f" (~{f.minutes:.0f} min)" if f.minutes else "")
         for f in g.forecast
         if f.turns
     ]
@@ -147,7 +173,7 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     if b.top_items:
         out += ["", p("Biggest items", "bold")]
         for item in b.top_items[:5]:
-            what = item.tool or item.kind
+            what = f"{item.label} · {item.tool}" if item.tool else item.label
             where = f" {item.path}" if item.path else ""
             if len(where) > 40:
                 where = " …" + where[-38:]
@@ -185,7 +211,8 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
     p = Painter(colour)
     out = [
         p(
-            f"{'modified':<20} {'session':<10} {'used':>7} {'window':>6} {'level':<8} project",
+            f"{'modified':<20} {'session':<10} {'used':>7} {'budget':>6} {'window':>6} "
+            f"{'level':<8} project",
             "bold",
         )
     ]
@@ -193,9 +220,8 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
         lvl = LEVEL_WORD.get(r.level, r.level)
         used = compact(r.used) + ("≈" if r.used_source != "usage" and r.used is not None else "")
         out.append(
-            f"{r.modified[:19]:<20} {r.session_id[:8]:<10} {used:>7} {compact(r.window):>6} "
-            + p(f"{lvl:<8}", r.level)
-            + f" {r.cwd or '?'}"
+            f"{r.modified[:19]:<20} {r.session_id[:8]:<10} {used:>7} {compact(r.budget):>6} "
+            f"{compact(r.window):>6} " + p(f"{lvl:<8}", r.level) + f" {r.cwd or '?'}"
         )
     if not rows:
         out.append("(no sessions)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +27,29 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "DISABLE_AUTO_COMPACT",
         "CLAUDE_CODE_DISABLE_1M_CONTEXT",
         "NO_COLOR",
+        "TMUX",  # the clipboard: only OSC 52 in tests, never the developer's tmux or X
+        "WAYLAND_DISPLAY",
+        "DISPLAY",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CTXDASH_CONFIG_DIR", str(tmp_path / "cfg"))
     monkeypatch.setenv("CTXDASH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CTXDASH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CTXDASH_STATE_DIR", str(tmp_path / "state"))
+    # Temporary folders (demos) go under the test's own folder, never into /tmp.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _no_heuristic_counter_leak() -> Iterator[None]:
+    """A test that asked for the heuristic tokenizer must not leave it as the process-wide
+    counter for the tests after it (they expect tiktoken's counts)."""
+    yield
+    from ctxdash.core import tokens
+
+    if isinstance(tokens._COUNTER, tokens.HeuristicCounter):
+        tokens._COUNTER = None

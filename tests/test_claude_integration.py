@@ -20,7 +20,7 @@ from ctxdash.core.tokens import HeuristicCounter
 
 SID = "5b8e0c4e-2a1f-4c3d-9e7a-0f1d2c3b4a59"
 
-# FORMATS.md §9: the status-line payload as it grew over versions.
+# The status-line payload as it grew over Claude Code versions.
 PAYLOADS = {
     "1.0.80": {
         "session_id": SID,
@@ -84,7 +84,7 @@ def test_statusline_payloads(version: str, monkeypatch: pytest.MonkeyPatch) -> N
     if version == "2.0.70":  # current_usage, never the cumulative total
         assert line.startswith("ctx 151K/200K 76% WARN")
     elif version == "2.1.240":
-        assert line.startswith("ctx 61.2K/1M 6% OK")
+        assert line.startswith("ctx 61.2K/200K 31% OK · 1M window")
     else:
         assert line == "ctx —"
     recorded = json.loads(
@@ -109,7 +109,7 @@ def test_statusline_never_fails(stdin: bytes) -> None:
 def test_statusline_wraps_another_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     line = statusline.run("printf 'git:main'", json.dumps(PAYLOADS["2.1.240"]).encode())
-    assert line.startswith("git:main │ ctx 61.2K/1M")
+    assert line.startswith("git:main │ ctx 61.2K/200K")
 
 
 def test_statusline_shows_biggest_category_and_feeds_the_window(

@@ -149,8 +149,8 @@ def test_no_claude_data_says_where_it_looked(
 def test_empty_and_directory_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
-    data = _json(capsys, "status", "--json", str(empty))
-    assert data["used_source"] == "estimate"  # type: ignore[index]
+    assert main(["status", "--json", str(empty)]) == 1
+    assert "not a Claude Code transcript" in capsys.readouterr().err
     folder = tmp_path / "dir.jsonl"
     folder.mkdir()
     assert main(["status", str(folder)]) == 1

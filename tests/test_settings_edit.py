@@ -40,7 +40,7 @@ def load(path: Path) -> dict:
 
 
 def backups(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.ctxdash-backup-*"))
+    return sorted(path.parent.glob(f"{path.name}.ctxdash-backup*"))
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_install_keeps_other_settings_and_hooks_and_restores_bytes(existing: Pat
     backup = se.apply(change)
     assert backup is not None
     assert backup.read_bytes() == original
-    assert backup.name.startswith("settings.json.ctxdash-backup-")
+    assert backup.name == "settings.json.ctxdash-backup"
     data = load(existing)
     assert list(data) == ["model", "permissions", "hooks", "env", "statusLine"]  # order kept
     assert data["env"]["GREETING"] == "héllo"
@@ -97,7 +97,7 @@ def test_install_keeps_other_settings_and_hooks_and_restores_bytes(existing: Pat
     assert set(se.status(existing)["hooks"]) == {"PreCompact", "SessionStart", "SessionEnd"}
     uninstall(existing)
     assert existing.read_bytes() == original  # byte for byte, 4-space indent and all
-    assert len(backups(existing)) == 2  # one before each change
+    assert len(backups(existing)) == 1  # one per file, from before the latest change
 
 
 def test_reinstall_is_idempotent(existing: Path) -> None:
@@ -275,14 +275,21 @@ def test_diff_shows_added_lines(existing: Path) -> None:
     assert all(line.startswith(("+", "-", "@")) for line in se.render_diff(new_file).splitlines())
 
 
-def test_backups_never_overwrite(existing: Path) -> None:
+def test_one_backup_per_file(existing: Path) -> None:
     original = existing.read_bytes()
+    old = existing.with_name(f"{existing.name}.ctxdash-backup-20260101T000000Z")
+    old.write_bytes(b"{}")  # what an older ctxdash left behind
+    other = existing.with_name(f"{existing.name}.ctxdash-backup-mine")
+    other.write_bytes(b"{}")  # not ours: kept
     install(existing)
+    installed = existing.read_bytes()
     uninstall(existing)
     install(existing)
     found = backups(existing)
-    assert len(found) == 3
-    assert sum(p.read_bytes() == original for p in found) == 2  # before each install
+    assert found == [se.backup_path(existing), other]
+    assert se.backup_path(existing).read_bytes() == original  # before the latest install
+    uninstall(existing)
+    assert se.backup_path(existing).read_bytes() == installed
 
 
 def test_symlinked_settings_stay_a_symlink(tmp_path: Path) -> None:

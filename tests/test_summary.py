@@ -235,9 +235,16 @@ def test_archive_transcript(session: tuple[Path, WorkState], tmp_path: Path) -> 
     data = tmp_path / "data"
     a = archive_transcript(path, data, "proj", "sid", now=NOW)
     b = archive_transcript(path, data, "proj", "sid", now=NOW)
-    assert a == data / "archives" / "proj" / "sid-20260501T123000Z.jsonl"
-    assert b.name == "sid-20260501T123000Z-2.jsonl"
-    assert a.read_bytes() == b.read_bytes() == before == path.read_bytes()
+    assert a == b  # one copy per transcript state
+    assert a.parent == data / "archives" / "proj"
+    assert a.name.startswith("sid-")
+    assert a.read_bytes() == before == path.read_bytes()
+    assert [p.name for p in a.parent.iterdir()] == [a.name]  # no temporary file left
+    with path.open("ab") as fh:
+        fh.write(b"\n")
+    c = archive_transcript(path, data, "proj", "sid", now=NOW)
+    assert c != a
+    assert c.read_bytes() == path.read_bytes()
     with pytest.raises(ActionError):
         archive_transcript(tmp_path / "gone.jsonl", data, "proj", "sid2", now=NOW)
     assert not list((data / "archives" / "proj").glob("sid2*"))

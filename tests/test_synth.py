@@ -1,6 +1,6 @@
 """Tests of the synthetic transcript generator (ctxdash.synth).
 
-The checks below re-derive every expected figure with plain ``json`` and the FORMATS §3
+The checks below re-derive every expected figure with plain ``json`` and the size
 rule, independently of the generator's own bookkeeping.
 """
 
@@ -60,7 +60,7 @@ def _real_main_assistant(o: dict[str, Any]) -> bool:
 
 
 def _used(objs: list[dict[str, Any]], sidechain: bool = False) -> int | None:
-    """FORMATS §3 rule: last real response after the last compact_boundary."""
+    """The size rule: the last real response after the last compact_boundary."""
     used = None
     for o in objs:
         if bool(o.get("isSidechain")) != sidechain:

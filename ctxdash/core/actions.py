@@ -80,10 +80,15 @@ def summary(
     max_tokens: int | None = None,
     out: Path | None = None,
     save: bool = True,
+    write_file: bool = True,
     counter: TokenCounter | None = None,
     now: datetime | None = None,
 ) -> SummaryResult:
-    """The compressed summary to take before ``/clear`` (and an archive of the transcript)."""
+    """The compressed summary to take before ``/clear`` (and an archive of the transcript).
+
+    ``save`` archives the transcript and writes the summary; ``write_file=False`` archives
+    only (the caller shows the text, e.g. on stdout).
+    """
     budget = _budget(transcript, config, counter)
     work = _work(transcript, budget)
     project = Path(budget.transcript).parent.name
@@ -105,7 +110,7 @@ def summary(
         now=now or datetime.now(UTC),
     )
     path = None
-    if save:
+    if save and write_file:
         path = write_summary(
             result, out=out, data_dir=paths.data_dir(), session_id=sid, project=project
         )
@@ -136,7 +141,7 @@ def seed(transcript: Path, text: str, *, config: Config) -> ForkResult:
 def handoff(
     transcript: Path, *, to_agent: str, config: Config, counter: TokenCounter | None = None
 ) -> tuple[str, Handoff]:
-    """PRACTICE.md §4's package, validated and written."""
+    """The handoff package for the next agent, validated and written."""
     budget = _budget(transcript, config, counter)
     work = _work(transcript, budget)
     snaps = list_snapshots(str(budget.session_id))

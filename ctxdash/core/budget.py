@@ -16,18 +16,29 @@ import msgspec
 from ctxdash.core.attribution import STATIC_CATEGORIES, Item, apportion
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
+from ctxdash.core.fresh import model_evidence
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory
 from ctxdash.core.models import model_info
 from ctxdash.core.session import Compaction, SessionState
 from ctxdash.core.tokens import TokenCounter
-from ctxdash.core.window import Thresholds, autocompact, decide_window, level_of, thresholds
+from ctxdash.core.window import (
+    Thresholds,
+    autocompact,
+    budget_of,
+    decide_window,
+    learn_autocompact,
+    level_of,
+    thresholds,
+)
 
 #: Static part assumed when no request has been seen yet (system prompt + tools).
 DEFAULT_STATIC = 16_000
-#: PRACTICE.md §1: planned allocation of a 200K window, by bucket.
+#: The planned allocation of a 200K budget, by bucket: system prompt, tools and memory 15K,
+#: the conversation 80K, reference material 50K, a 55K reserve for recovery. Other budgets
+#: scale it.
 PLAN_200K = {"system": 15_000, "conversation": 80_000, "reference": 50_000, "reserve": 55_000}
-#: PRACTICE.md §2: clear when the conversation passes this many messages.
+#: Clear when the conversation passes this many messages.
 MESSAGE_LIMIT = 50
 
 LABELS = {
@@ -57,12 +68,15 @@ GROUPS = {
     "agents": "skills",
     "memory": "memory",
 }
+#: Plan bucket by category group or name: Claude Code's system prompt and tool definitions,
+#: memory files and listings are the system bucket; tool results and images are reference
+#: material; everything else is conversation.
 PLAN_BUCKETS = {
+    "system": "system",
     "memory": "system",
     "skills": "system",
     "agents": "system",
-    "system": "reference",
-    "mcp_tools": "reference",
+    "mcp_tools": "system",
     "tool_results": "reference",
     "images": "reference",
 }
@@ -79,9 +93,10 @@ class Category(msgspec.Struct, kw_only=True):
 
 
 class TopItem(msgspec.Struct, kw_only=True):
-    """One of the largest things in context."""
+    """One of the largest things in context (``label``: the kind in words)."""
 
     kind: str
+    label: str = ""
     tool: str | None
     path: str | None
     turn: int
@@ -91,7 +106,7 @@ class TopItem(msgspec.Struct, kw_only=True):
 
 
 class PlanRow(msgspec.Struct, kw_only=True):
-    """PRACTICE.md §1 bucket: planned against actual."""
+    """A bucket of the planned allocation: planned against actual."""
 
     bucket: str
     planned: int
@@ -144,7 +159,7 @@ class Subagent(msgspec.Struct, kw_only=True):
 
 
 class ClearTrigger(msgspec.Struct, kw_only=True):
-    """PRACTICE.md §2: a reason to /clear now."""
+    """A reason to /clear now (over the warn level, over 50 messages)."""
 
     name: str
     active: bool
@@ -169,6 +184,8 @@ class Budget(msgspec.Struct, kw_only=True):
     git_branch: str | None
     claude_version: str | None
     model: str | None
+    #: Defaults on the fields added later: snapshots written before them still load.
+    model_source: str = "transcript"
     last_activity: str | None
     is_subagent: bool
     used: int
@@ -176,9 +193,14 @@ class Budget(msgspec.Struct, kw_only=True):
     next_request: int
     window: int
     window_source: str
+    budget: int = 200_000
+    budget_source: str = "default 200K"
+    budget_left: int = 0
     autocompact_at: int
     autocompact_enabled: bool
     autocompact_note: str
+    autocompact_source: str = "formula"
+    autocompact_formula: int = 0
     level: str
     thresholds: Thresholds
     categories: list[Category]
@@ -232,8 +254,10 @@ def build_budget(
     listings: list[Listing] | None = None,
 ) -> Budget:
     """Assemble the budget of one session."""
-    info = model_info(state.model)
     env = env or load_claude_env(claude_root, state.cwd)
+    sid = state.session_id or transcript.stem
+    evidence = model_evidence(state.model, sid, transcript, env)
+    info = model_info(evidence.model)
     factor = state.resolver.estimate_factor(info.tokenizer)
     count = counter.count
 
@@ -260,10 +284,21 @@ def build_budget(
         override=window_override,
         max_request=state.max_request,
         set_model_1m=state.set_model_1m,
-        reported=reported_window,
+        reported=reported_window or evidence.window,
     )
     ac = autocompact(win.size, info, state.version, env)
-    levels = thresholds(win.size, config, ac.at)
+    if not state.sidechain:
+        ac = learn_autocompact(
+            ac,
+            win.size,
+            peak=state.peak,
+            auto_compactions=[
+                c.pre_tokens for c in state.compactions if c.trigger == "auto" and c.pre_tokens
+            ],
+            max_output=env.int_var("CLAUDE_CODE_MAX_OUTPUT_TOKENS") or info.max_output,
+        )
+    budget_size, budget_source = budget_of(win.size, config)
+    levels = thresholds(budget_size, config, ac.at)
 
     categories, used, source, pending = _categories(state, memory, listed, counter, factor)
     last_output = state.last_output if source == "usage" else 0
@@ -271,15 +306,17 @@ def build_budget(
     top = sorted(droppable, key=lambda i: i.tokens, reverse=True)[: config.top_items]
     budget_free = max(0, win.size - used - ac.reserve)
     messages = state.epoch_messages
+    since = "since the last compaction" if state.compactions else "in this session"
     return Budget(
-        session_id=state.session_id or transcript.stem,
+        session_id=sid,
         transcript=str(transcript),
         cwd=state.cwd,
         project=Path(state.cwd).name if state.cwd else None,
         title=state.title,
         git_branch=state.git_branch,
         claude_version=state.version,
-        model=state.model,
+        model=evidence.model,
+        model_source=evidence.source,
         last_activity=state.last_timestamp,
         is_subagent=state.sidechain,
         used=used,
@@ -287,15 +324,20 @@ def build_budget(
         next_request=used + last_output + pending,
         window=win.size,
         window_source=win.source,
+        budget=budget_size,
+        budget_source=budget_source,
+        budget_left=max(0, budget_size - used),
         autocompact_at=ac.at,
         autocompact_enabled=ac.enabled,
         autocompact_note=ac.note,
+        autocompact_source=ac.source,
+        autocompact_formula=ac.formula_at or ac.at,
         level=level_of(used, levels),
         thresholds=levels,
         categories=categories,
         free=budget_free,
         reserve=ac.reserve,
-        plan=_plan(categories, used, win.size),
+        plan=_plan(categories, used, budget_size),
         compactions=state.compactions,
         subagents=subagents or [],
         memory_files=memory,
@@ -320,7 +362,7 @@ def build_budget(
             ClearTrigger(
                 name=f"over {MESSAGE_LIMIT} messages",
                 active=messages > MESSAGE_LIMIT,
-                detail=f"{messages} messages since the last compaction",
+                detail=f"{messages} messages {since}",
             ),
         ],
         malformed_lines=state.counters.malformed,
@@ -381,10 +423,32 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+#: One item of a category, in words.
+ITEM_LABELS = {
+    "tool_results": "Tool result",
+    "tool_calls": "Tool call",
+    "user_prompts": "User prompt",
+    "assistant_text": "Assistant text",
+    "thinking": "Thinking",
+    "attachments": "Attachment",
+    "images": "Image",
+    "memory": "Memory file",
+    "compact_summary": "Compact summary",
+    "skills": "Skill listing",
+    "agents": "Agent listing",
+}
+
+
+def item_label(kind: str) -> str:
+    """A top item's kind in words (``tool_results`` → ``Tool result``)."""
+    return ITEM_LABELS.get(kind) or LABELS.get(kind) or kind.replace("_", " ").capitalize()
+
+
 def _top(item: Item) -> TopItem:
     kind = item.cat.split(":", 1)[0]
     return TopItem(
         kind=kind,
+        label=item_label(kind),
         tool=item.tool,
         path=item.path,
         turn=item.turn,
@@ -474,13 +538,17 @@ def _fit(limit: int, rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(name, share) for (name, _), share in zip(rows, shares, strict=True)]
 
 
-def _plan(categories: list[Category], used: int, window: int) -> list[PlanRow]:
-    scale = window / 200_000
+def plan_bucket(cat: Category) -> str:
+    """The plan bucket a breakdown row belongs to."""
+    return PLAN_BUCKETS.get(cat.name) or PLAN_BUCKETS.get(cat.group, "conversation")
+
+
+def _plan(categories: list[Category], used: int, budget: int) -> list[PlanRow]:
+    scale = budget / 200_000
     actual = {"system": 0, "conversation": 0, "reference": 0}
     for cat in categories:
-        bucket = PLAN_BUCKETS.get(cat.group) or PLAN_BUCKETS.get(cat.name, "conversation")
-        actual[bucket] += cat.tokens
-    actual_reserve = max(0, window - used)
+        actual[plan_bucket(cat)] += cat.tokens
+    actual_reserve = max(0, budget - used)
     rows = [
         PlanRow(
             bucket=b,
@@ -527,10 +595,10 @@ def _growth(state: SessionState, used: int, levels: Thresholds) -> Growth:
         if minutes and minutes > 0.05:
             per_minute = (last.used - first.used) / minutes
     forecast = []
-    for name, at in (
-        ("warn", levels.warn),
-        ("critical", levels.critical),
-        ("autocompact", levels.autocompact),
+    # In the order they come: auto-compact can come before critical (or warn).
+    for name, at in sorted(
+        (("warn", levels.warn), ("critical", levels.critical), ("autocompact", levels.autocompact)),
+        key=lambda pair: pair[1],
     ):
         left = max(0, at - used)
         turns = minutes_left = None

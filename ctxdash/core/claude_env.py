@@ -1,8 +1,8 @@
 """What Claude Code's own settings and environment say about the window and auto-compact.
 
-Read from the settings files (managed, user, project, local: FORMATS.md §7.4), their ``env``
-blocks, ``~/.claude.json`` and the process environment. Every file is optional and read
-leniently: a broken settings file is Claude Code's business, not a reason to fail.
+Read from the settings files (user, project, project-local, then managed: the last wins),
+their ``env`` blocks, ``~/.claude.json`` and the process environment. Every file is optional
+and read leniently: a broken settings file is Claude Code's business, not a reason to fail.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 Example::
 
     window = 1000000            # force the window size (tokens)
+    budget = 200000             # what you plan to spend (default 200000; "window" = all of it)
     notify = false              # desktop notifications (dashboard)
     tmux = false                # tmux display-message on alerts (dashboard inside tmux)
 
     [thresholds]
-    warn = 150000               # tokens, or a fraction of the window (0.75)
+    warn = 150000               # tokens, or a fraction of the budget (0.75)
     critical = 180000
 
     [models]                    # window per model id (prefix match)
@@ -31,7 +32,7 @@ class ConfigError(Exception):
 
 
 class Thresholds(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Alert levels: tokens (``150000``) or fractions of the window (``0.75``)."""
+    """Alert levels: tokens (``150000``) or fractions of the budget (``0.75``)."""
 
     warn: int | float | None = None
     critical: int | float | None = None
@@ -41,6 +42,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Everything a user can set."""
 
     window: int | None = None
+    budget: int | str | None = None
     thresholds: Thresholds = msgspec.field(default_factory=Thresholds)
     models: dict[str, int] = msgspec.field(default_factory=dict)
     top_items: int = 10
@@ -56,6 +58,10 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 def _check(cfg: Config) -> None:
     if cfg.window is not None and not 1_000 <= cfg.window <= 100_000_000:
         raise ConfigError("window: must be a token count between 1000 and 100000000")
+    if isinstance(cfg.budget, str) and cfg.budget != "window":
+        raise ConfigError('budget: must be a token count (200000) or "window"')
+    if isinstance(cfg.budget, int) and not 1_000 <= cfg.budget <= 100_000_000:
+        raise ConfigError("budget: must be a token count between 1000 and 100000000")
     for key in ("warn", "critical"):
         value = getattr(cfg.thresholds, key)
         if value is not None and (value <= 0 or (isinstance(value, float) and value >= 1)):

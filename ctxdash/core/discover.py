@@ -1,12 +1,13 @@
 """Find Claude Code transcripts: the session a user means, every session, subagent files.
 
-Sessions live in ``<root>/projects/<project-dir-name>/<session-id>.jsonl`` (FORMATS.md §1);
-subagents inline, in ``agent-<id>.jsonl`` beside the session, or in
-``<session-id>/subagents/**/agent-<id>.jsonl`` (§1.4).
+Sessions live in ``<root>/projects/<project-dir-name>/<session-id>.jsonl``; subagents inline
+(``isSidechain`` lines), in ``agent-<id>.jsonl`` beside the session (2.0.28–2.1.1), or in
+``<session-id>/subagents/**/agent-<id>.jsonl`` (2.1.2 and later).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterator
@@ -16,13 +17,57 @@ import msgspec
 
 from ctxdash.core import paths
 from ctxdash.core.memory import project_key
-from ctxdash.core.records import Line, decode_line
+from ctxdash.core.records import KNOWN_TYPES, Line, decode_line
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 class SessionNotFound(Exception):
     """The session the user named does not exist; the message says where ctxdash looked."""
+
+
+class NoSessionYet(SessionNotFound):
+    """This project has no session yet; ``folders`` are where Claude Code will write one."""
+
+    def __init__(self, message: str, folders: list[Path]) -> None:
+        super().__init__(message)
+        self.folders = folders
+
+
+class NotATranscript(SessionNotFound):
+    """The file the user named is not a Claude Code transcript (empty, binary, plain text)."""
+
+
+#: How much of a file's head is read to tell a transcript from anything else.
+HEAD_BYTES = 1024 * 1024
+
+
+def transcript_problem(path: Path) -> str | None:
+    """Why ``path`` is not a Claude Code transcript, or ``None`` when it looks like one.
+
+    A transcript is JSON Lines whose lines carry a ``type`` Claude Code writes; one such line
+    in the first megabyte is enough (the rest may be damaged: those lines are skipped and
+    counted later). A first line longer than that is given the benefit of the doubt when it
+    starts like a JSON object with a ``type``.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError:
+        return None  # reading it fails later, with the reason
+    if not head.strip():
+        return "an empty file"
+    lines = head.split(b"\n")
+    complete = lines[:-1] if len(head) == HEAD_BYTES else lines
+    for raw in complete:
+        rec = decode_line(raw) if raw.strip() else None
+        if isinstance(rec, Line) and rec.type in KNOWN_TYPES:
+            return None
+    if not complete and head.lstrip().startswith(b"{") and b'"type"' in head:
+        return None
+    if b"\x00" in head:
+        return "a binary file"
+    return "no line in it is a Claude Code record"
 
 
 class SubagentFile(msgspec.Struct, kw_only=True):
@@ -134,43 +179,86 @@ def newest_session(project: Path) -> Path | None:
 
 
 def resolve_session(
-    session: str | None, *, cwd: str | Path | None = None, roots: list[Path] | None = None
+    session: str | None,
+    *,
+    cwd: str | Path | None = None,
+    roots: list[Path] | None = None,
+    anywhere: bool = True,
 ) -> Path:
     """Turn what the user typed (id, id prefix, path, nothing) into a transcript path.
 
+    Nothing typed means this directory's project (or a parent's); with ``anywhere`` the
+    newest session of any project when this one has none.
+
     Raises:
-        SessionNotFound: with a message that says where ctxdash looked.
+        SessionNotFound: with a message that says where ctxdash looked (``NoSessionYet``
+            when ``anywhere`` is off and the project has no session).
     """
     roots = roots or paths.claude_roots()
     where = ", ".join(str(r / "projects") for r in roots)
     if session:
-        candidate = Path(session).expanduser()
-        if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
-            if candidate.is_file():
-                return candidate
-            raise SessionNotFound(f"no transcript at {candidate}")
-        matches = []
-        for project in project_dirs(roots):
-            exact = project / f"{session}.jsonl"
-            if exact.is_file():
-                return exact
-            matches += [
-                Path(e.path) for e in main_transcripts(project) if e.name.startswith(session)
-            ]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
-        raise SessionNotFound(f"no session '{session}' in {where}")
+        found = _named_session(session, roots, where)
+        problem = transcript_problem(found)
+        if problem:
+            raise NotATranscript(f"{found}: not a Claude Code transcript ({problem})")
+        return found
     here = project_dir_for(cwd or os.getcwd(), roots)
     if here is not None:
         newest = newest_session(here)
         if newest is not None:
             return newest
+    if not anywhere:
+        folders = project_folders(cwd or os.getcwd(), roots)
+        raise NoSessionYet(
+            f"no session of {os.path.abspath(cwd or os.getcwd())} yet; "
+            f"waiting for Claude Code to write one in {folders[0]}",
+            folders,
+        )
     for path, _ in all_transcripts(roots):
         if not is_sidechain_file(path):
             return path
     raise SessionNotFound(f"no Claude Code sessions found in {where}")
+
+
+def project_folders(cwd: str | Path, roots: list[Path] | None = None) -> list[Path]:
+    """Where Claude Code writes the sessions of ``cwd``: one folder per Claude root."""
+    key = project_key(os.path.abspath(cwd))
+    return [root / "projects" / key for root in roots or paths.claude_roots()]
+
+
+def first_session(folders: list[Path]) -> Path | None:
+    """The newest main transcript in ``folders`` with a line Claude Code writes, if any."""
+    for folder in folders:
+        entries = []
+        for entry in main_transcripts(folder):
+            with contextlib.suppress(OSError):
+                entries.append((entry.stat().st_mtime, entry))
+        entries.sort(key=lambda pair: pair[0], reverse=True)
+        for _, entry in entries:
+            path = Path(entry.path)
+            if transcript_problem(path) is None and not is_sidechain_file(path):
+                return path
+    return None
+
+
+def _named_session(session: str, roots: list[Path], where: str) -> Path:
+    """The transcript a path, a session id or an id prefix names."""
+    candidate = Path(session).expanduser()
+    if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
+        if candidate.is_file():
+            return candidate
+        raise SessionNotFound(f"no transcript at {candidate}")
+    matches = []
+    for project in project_dirs(roots):
+        exact = project / f"{session}.jsonl"
+        if exact.is_file():
+            return exact
+        matches += [Path(e.path) for e in main_transcripts(project) if e.name.startswith(session)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise SessionNotFound(f"'{session}' matches {len(matches)} sessions; give more of it")
+    raise SessionNotFound(f"no session '{session}' in {where}")
 
 
 def _subagent(path: Path, layout: str) -> SubagentFile:

@@ -3,7 +3,7 @@
 ``ctxdash statusline`` (:mod:`ctxdash.statusline`, kept import-light) records each payload's
 ``context_window_size`` and ``model.id`` (which carries ``[1m]``; transcripts never do) under
 ``<state dir>/statusline/<session>.json``; the engine prefers that window to its own evidence
-(FORMATS.md §6, point 4).
+(the payload is the only place where Claude Code states the window it uses).
 """
 
 from __future__ import annotations

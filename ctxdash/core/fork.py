@@ -1,7 +1,8 @@
 """Fork a Claude Code session into a new transcript that ``claude --resume NEW_ID`` opens.
 
 The original transcript is only read. The fork is ``<NEW_ID>.jsonl`` beside it (same project
-folder), written atomically and never over an existing file. What it holds (FORMATS.md §8):
+folder), written atomically and never over an existing file. What it holds (what Claude
+Code's ``--resume`` loader needs):
 
 * the conversation chain from the root to the cut point, in file order: the ancestors of the
   cut by ``parentUuid`` (``progress`` and other non-conversation lines in between are skipped,

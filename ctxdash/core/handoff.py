@@ -1,4 +1,9 @@
-"""The multi-agent handoff package of PRACTICE.md §4, validated before it is written."""
+"""The multi-agent handoff package, validated before it is written.
+
+It carries the handoff id, the agents, the session context (id, model, position, tokens
+available), the task context (phase, completed steps, next step) and recovery information
+(last checkpoint, tokens reserved, whether a fork is possible).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,12 @@ from ctxdash.core.atomic import write_bytes
 from ctxdash.core.budget import Budget
 from ctxdash.core.workstate import WorkState
 
-#: PRACTICE.md §4: hand over only with at least this many tokens available.
+#: Hand over only with at least this many tokens available (else compress first).
 MIN_AVAILABLE = 30_000
 
 
 class Handoff(msgspec.Struct, kw_only=True):
-    """PRACTICE.md §4's package, plus the validation result."""
+    """The handoff package, plus the validation result."""
 
     handoff_id: str
     created_at: str

@@ -1,4 +1,4 @@
-"""Skill and custom-agent listings, rebuilt from disk (FORMATS.md §7.2, §7.3).
+"""Skill and custom-agent listings, rebuilt from disk (``.claude/skills``, ``.claude/agents``).
 
 Only the listing is in context at start-up: each skill's name and description (capped at
 1,536 characters), each custom agent's name and description. Newer Claude Code versions record

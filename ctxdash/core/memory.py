@@ -1,9 +1,9 @@
-"""Discover every memory file Claude Code loads for a session (FORMATS.md section 7.1).
+"""Discover every memory file Claude Code loads for a session.
 
 The list comes back in context order: managed policy, user, the project walk from the
 filesystem root down to the launch directory, auto memory, then sub-directory ``CLAUDE.md``
-files. Each ``@import`` follows its importer. Every file carries a *tier* (PRACTICE.md
-section 5): 1 always loaded, 2 loaded by the current work, 3 related (``paths:`` rules),
+files. Each ``@import`` follows its importer. Every file carries a *tier* (how it is
+loaded): 1 always loaded, 2 loaded by the current work, 3 related (``paths:`` rules),
 4 on demand. Filesystem errors become warnings; nothing here raises for them.
 """
 
@@ -65,7 +65,7 @@ class MemoryFile(msgspec.Struct, frozen=True, kw_only=True):
     warnings: tuple[str, ...] = ()
 
 
-# --- project directory names (FORMATS.md section 1.2) ----------------------------------------
+# --- project directory names: Claude Code's encoding of the cwd ------------------------------
 
 
 def _utf16_units(text: str) -> list[int]:

@@ -1,4 +1,4 @@
-"""What ctxdash knows about Claude models (FORMATS.md §6, §11, §12).
+"""What ctxdash knows about Claude models: window, 1M option, output, tokenizer, thinking.
 
 Model ids are matched by family and version, not by exact string, so a model that did not
 exist when this was written still gets a sensible answer: anything newer than the known
@@ -105,7 +105,7 @@ def parse_version(version: str | None) -> tuple[int, int, int]:
 
 
 def claude_code_keeps_thinking(version: str | None, info: ModelInfo) -> bool:
-    """Whether prior thinking stays in context (FORMATS.md §11).
+    """Whether prior thinking stays in context.
 
     Claude Code 2.1.112 and later ask the API to keep all thinking; older versions get the
     per-model API default.

@@ -3,7 +3,12 @@
 :class:`Monitor` owns the incremental trackers of a main transcript and its subagent files,
 caches the memory-file scan, and rebuilds the :class:`~ctxdash.core.budget.Budget` from the
 paths that changed. It also notices a new session in the same project (``/clear`` starts one)
-so the dashboard can follow it. Blocking I/O: call it from a worker thread.
+so the dashboard can follow it: another transcript of the project is followed only when
+Claude Code appends conversation lines to it (user, assistant, system, attachment). Lines
+Claude Code keeps appending to the old file after ``/clear`` (last prompt, mode, cost) do
+not count, and neither do the forks and seeded sessions ctxdash writes itself (they end
+with ctxdash's provenance line) until Claude Code writes to them. Blocking I/O: call it
+from a worker thread.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.discover import cwd_of, is_sidechain_file, subagent_files
+from ctxdash.core.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
 from ctxdash.core.feed import reported_window
 from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
+from ctxdash.core.records import CONVERSATION_TYPES, Line, decode_line
 from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
@@ -30,6 +36,9 @@ from ctxdash.core.status import (
 )
 from ctxdash.core.store import Tracker
 from ctxdash.core.tokens import TokenCounter
+
+#: How much of another transcript's new bytes is read to see what was appended.
+APPENDED_LIMIT = 1024 * 1024
 
 #: Files whose change can move the window or the auto-compact point.
 SETTINGS_NAMES = frozenset(
@@ -73,6 +82,14 @@ class Monitor:
         self.listings: list[Listing] = []
         self.env = ClaudeEnv()
         self.memory_dirs: set[Path] = set()
+        #: Where each other transcript of the project ended when last looked at (the end of
+        #: its last complete line): only what is appended after that can make us follow it.
+        self.others: dict[Path, int] = {}
+        for entry in main_transcripts(self.project_dir):
+            path = Path(entry.path)
+            if path != transcript:
+                with contextlib.suppress(OSError):
+                    self.others[path] = entry.stat().st_size
 
     @property
     def project_dir(self) -> Path:
@@ -96,24 +113,58 @@ class Monitor:
         return out
 
     def newer_session(self, changed: set[Path]) -> Path | None:
-        """A main transcript of this project, other than ours, written just now."""
+        """A main transcript of this project, other than ours, that Claude Code just wrote
+        conversation lines to."""
         if not self.follow:
             return None
-        for path in changed:
+        found = None
+        for path in sorted(changed):
             if (
                 path.parent == self.project_dir
                 and path.suffix == ".jsonl"
                 and not path.name.startswith("agent-")
                 and path != self.transcript
-                and path.exists()
+                and path.is_file()
+                and self._conversation_appended(path)
                 and not is_sidechain_file(path)
             ):
-                try:
-                    if path.stat().st_mtime >= self.transcript.stat().st_mtime:
-                        return path
-                except OSError:
-                    return path
-        return None
+                found = path
+        return found
+
+    def _conversation_appended(self, path: Path) -> bool:
+        """Whether the lines appended to ``path`` since last time hold a conversation line
+        of Claude Code's (not ctxdash's own fork or seed)."""
+        start = self.others.get(path, 0)
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(0, 2)
+                size = fh.tell()
+                if size < start:
+                    start = 0  # rewritten or truncated: look at all of it
+                begin = max(start, size - APPENDED_LIMIT)
+                fh.seek(begin)
+                data = fh.read(size - begin)
+        except OSError:
+            return False
+        end = data.rfind(b"\n")
+        if end < 0:
+            return False  # no complete line yet
+        self.others[path] = begin + end + 1
+        lines = data[: end + 1].split(b"\n")
+        if begin > start:
+            lines = lines[1:]  # the first piece may be the end of a line
+        conversation = False
+        for raw in lines:
+            if b'"type"' not in raw:
+                continue
+            rec = decode_line(raw)
+            if not isinstance(rec, Line):
+                continue
+            if rec.type == "ctxdash-origin":
+                return False  # ctxdash wrote these lines (a fork or a seeded session)
+            if rec.type in CONVERSATION_TYPES and not rec.isSidechain:
+                conversation = True
+        return conversation
 
     def hooked_session(self, changed: set[Path]) -> Path | None:
         """A session a ``SessionStart`` hook announced in this project since we started."""

@@ -3,8 +3,8 @@
 Only the fields ctxdash needs are declared; msgspec skips everything else without building
 Python objects, which is what makes a 100 MB transcript cheap to read. Message content is
 kept as :class:`msgspec.Raw` and decoded later, and only for lines still in the context.
-Unknown fields are ignored and every field has a default (FORMATS.md: the format is
-internal and changes between versions).
+Unknown fields are ignored and every field has a default (the format is Claude Code's
+internal one and changes between versions).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Envelope(msgspec.Struct):
     type: Any = None
 
 
-#: Conversation node types (FORMATS.md §2.1); everything else is metadata.
+#: Conversation node types (they carry ``uuid``/``parentUuid``); everything else is metadata.
 CONVERSATION_TYPES = frozenset({"user", "assistant", "system", "attachment"})
 #: Types ctxdash knows and deliberately ignores (metadata or bookkeeping).
 KNOWN_TYPES = CONVERSATION_TYPES | frozenset(

@@ -7,7 +7,7 @@ keeps only what the budget needs:
   reply on the chain after the last ``compact_boundary``), with replies split over several
   lines grouped by ``message.id``;
 * the items now in context, each attributed an exact share of the usage deltas
-  (FORMATS.md "Implications" B): the tokens a request added over the previous one are split
+  (the usage deltas are exact): the tokens a request added over the previous one are split
   over what was appended in between, in proportion to their token counts;
 * compactions, the per-reply series of sizes, inline subagent windows, counters of bad lines.
 

@@ -3,10 +3,13 @@
 A full parse of thousands of transcripts would take seconds; the current size is in the last
 main-chain reply, so reading the end of each file (and its first lines for the working
 directory) is enough. The window a status line reported for a session is used when there is one.
+A session with no reply yet (nothing in its file says how big it is) is small: it is budgeted
+in full, as the dashboard does, so both show the same estimate.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,14 +17,16 @@ import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.discover import all_transcripts, cwd_of
+from ctxdash.core.discover import all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
-from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
+from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
+#: Sessions without a reply are budgeted in full up to this size (and this many of them).
+FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -35,6 +40,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     used: int | None
     used_source: str
     window: int
+    budget: int
     level: str
     modified: str
     bytes: int
@@ -120,6 +126,7 @@ def list_sessions(
     """Every main session, newest first."""
     env = ClaudeEnv()
     rows = []
+    full = 0
     for path, st in all_transcripts(roots)[:limit]:
         try:
             reply, boundary, title, biggest = _scan_tail(path, st.st_size)
@@ -137,12 +144,19 @@ def list_sessions(
             used, source = msg.usage.context, "usage"
         else:
             used, source = None, "unknown"
+        if used is None and st.st_size <= FULL_PARSE_BYTES and full < FULL_PARSE_MAX:
+            full += 1
+            row = _full_row(path, st, config)
+            if row is not None:
+                rows.append(row)
+                continue
         info = model_info(model)
         win = decide_window(
             info, env=env, config=config, max_request=biggest, reported=reported_window(path.stem)
         )
         ac = autocompact(win.size, info, reply.version if reply else None, env)
-        levels = thresholds(win.size, config, ac.at)
+        budget, _ = budget_of(win.size, config)
+        levels = thresholds(budget, config, ac.at)
         cwd = (reply.cwd if reply else None) or cwd_of(path)
         rows.append(
             SessionRow(
@@ -154,9 +168,36 @@ def list_sessions(
                 used=used,
                 used_source=source,
                 window=win.size,
+                budget=budget,
                 level=level_of(used or 0, levels) if used is not None else "unknown",
                 modified=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
                 bytes=st.st_size,
             )
         )
     return rows
+
+
+def _full_row(path: Path, st: os.stat_result, config: Config) -> SessionRow | None:
+    """A session without a reply, budgeted as the dashboard budgets it."""
+    from ctxdash.core.status import session_budget
+
+    if transcript_problem(path):
+        return None
+    try:
+        b = session_budget(path, config=config)
+    except OSError:
+        return None
+    return SessionRow(
+        session_id=path.stem,
+        transcript=str(path),
+        cwd=b.cwd,
+        title=b.title,
+        model=b.model,
+        used=b.used,
+        used_source=b.used_source,
+        window=b.window,
+        budget=b.budget,
+        level=b.level,
+        modified=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
+        bytes=st.st_size,
+    )

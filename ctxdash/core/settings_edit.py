@@ -15,11 +15,11 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import shlex
 import stat
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -325,14 +325,23 @@ def _ours(hook: object, targets: set[str] | None) -> bool:
     return is_ctxdash_command(cmd) and (targets is None or cmd in targets)
 
 
+#: Backups the older versions of ctxdash left, one per write (now: one per file).
+_OLD_BACKUP = re.compile(r"\.ctxdash-backup-\d{8}T\d{6}Z(-\d+)?$")
+
+
+def backup_path(target: Path) -> Path:
+    """The one backup of a settings file: ``<name>.ctxdash-backup`` beside it."""
+    return target.with_name(f"{target.name}.ctxdash-backup")
+
+
 def _backup(target: Path, data: bytes) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"{target.name}.ctxdash-backup-{stamp}"
-    for n in range(1, 1000):
-        candidate = target.with_name(name + (f"-{n}" if n > 1 else ""))
-        if not candidate.exists():
-            return write_bytes(candidate, data, exclusive=True)
-    raise ActionError(f"{target.parent}: too many backups named {name}")
+    """Keep one backup per file: the file as it was before ctxdash's latest write."""
+    path = write_bytes(backup_path(target), data)
+    with contextlib.suppress(OSError):
+        for old in target.parent.glob(f"{target.name}.ctxdash-backup-*"):
+            if _OLD_BACKUP.search(old.name) and old.is_file():
+                old.unlink()
+    return path
 
 
 def apply(change: Change) -> Path | None:

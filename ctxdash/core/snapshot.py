@@ -2,7 +2,7 @@
 
 A snapshot is a folder under ``<data dir>/snapshots/<project>/<session id>/<UTC time>/``:
 
-* ``snapshot.json``: PRACTICE.md §3's structure (``session_id``, ``model``, ``created_at``,
+* ``snapshot.json``: the session-state structure (``session_id``, ``model``, ``created_at``,
   ``context_window`` with ``total``/``used``/``available``/``position_percent``) plus the whole
   budget and the work state a person needs to pick up again;
 * ``transcript.jsonl`` and ``subagents/``: copies of the files as they were, so nothing is lost
@@ -31,7 +31,7 @@ REQUIRED = ("format", "session_id", "created_at", "context_window", "budget")
 
 
 class ContextWindow(msgspec.Struct, kw_only=True):
-    """PRACTICE.md §3's ``context_window``."""
+    """Where the session stands in its window: total, used, available, position (%)."""
 
     total: int
     used: int

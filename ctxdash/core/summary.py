@@ -2,14 +2,18 @@
 
 Deterministic and offline (no model call): :func:`build_summary` lays out a
 :class:`~ctxdash.core.workstate.WorkState` as markdown sections and keeps items by priority
-until the token budget (``ratio`` × the current context, at most ``max_tokens``; PRACTICE.md §5)
-is used. Every item carries a ``[msg:<uuid prefix>]`` pointer back to its transcript line;
-:func:`archive_transcript` keeps a copy of the full transcript so the pointers stay valid.
+until the token budget (``ratio`` × the current context, 0.3 by default, at most
+``max_tokens``) is used. Every item carries a ``[msg:<uuid prefix>]`` pointer back to its
+transcript line; :func:`archive_transcript` keeps a copy of the full transcript so the
+pointers stay valid.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +21,7 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.atomic import ActionError, copy_file, write_text
+from ctxdash.core.atomic import ActionError, copy_file, explain, write_text
 from ctxdash.core.workstate import ErrorItem, Pointer, WorkState
 
 #: Section titles, in the order they appear.
@@ -297,11 +301,42 @@ def write_summary(
 def archive_transcript(
     transcript: Path, data_dir: Path, project: str, session_id: str, *, now: datetime | None = None
 ) -> Path:
-    """Copy the transcript to ``<data_dir>/archives/<project>/<session_id>-<UTC time>.jsonl``.
+    """Copy the transcript to ``<data_dir>/archives/<project>/<session_id>-<hash>.jsonl``.
+
+    The name carries a hash of the bytes copied, so summaries of the same transcript state
+    share one copy; a grown transcript gets a new one. ``now`` is kept for callers' sake.
 
     Raises:
         ActionError: the transcript vanished or the copy cannot be written.
     """
+    del now
     folder = data_dir / "archives" / _safe(project, "unknown-project")
-    stem = f"{_safe(session_id, 'session')}-{_stamp(now)}"
-    return _new_file(folder, stem, ".jsonl", lambda p: copy_file(transcript, p))
+    stem = _safe(session_id, "session")
+    try:
+        digest = _file_hash(transcript)
+    except OSError as err:
+        raise ActionError(explain(err, transcript)) from err
+    target = folder / f"{stem}-{digest}.jsonl"
+    if target.is_file():
+        return target
+    copied = copy_file(transcript, folder / f".{stem}-{os.getpid()}-{time.time_ns()}.copy")
+    try:
+        digest = _file_hash(copied)  # the bytes copied, should the transcript have grown
+        target = folder / f"{stem}-{digest}.jsonl"
+        if target.is_file():
+            return target
+        os.replace(copied, target)
+    except OSError as err:
+        raise ActionError(explain(err, target)) from err
+    finally:
+        copied.unlink(missing_ok=True)
+    return target
+
+
+def _file_hash(path: Path) -> str:
+    """The first 16 hex digits of the SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            h.update(chunk)
+    return h.hexdigest()[:16]

@@ -1,7 +1,11 @@
 """The window, the auto-compact point and the alert levels of a session.
 
-FORMATS.md §6 (window per model and the ``[1m]`` evidence) and §4.3 (the auto-compact
-formula by Claude Code version and its environment/settings modifiers).
+The window is the model's context size: 200K, or 1M for 1M-native models, a ``[1m]`` model
+setting, ``/model … (1M context)`` or a request over 200K. The auto-compact point follows
+Claude Code's formula by version (``W − min(max output, 20K) − 13K`` since 2.1.21, ``W − max
+output − 13K`` before) with its environment and settings modifiers, then is corrected by what
+the transcript shows (a size reached without compacting, an automatic compaction). The alert
+levels belong to the budget (:mod:`ctxdash.core.levels`), not to the window.
 """
 
 from __future__ import annotations
@@ -10,17 +14,18 @@ import math
 
 import msgspec
 
+from ctxdash.core import levels as lv
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
 from ctxdash.core.models import K200, M, ModelInfo, parse_version
 
-#: Reserved by Claude Code under the output reservation (``13000``, FORMATS.md §4.3).
+#: Reserved by Claude Code below the output reservation (13,000 tokens).
 AUTOCOMPACT_MARGIN = 13_000
 #: Blocking limit margin when auto-compact is off.
 BLOCKING_MARGIN = 3_000
 #: Claude Code ≥ 2.1.21 caps the output reservation here.
 OUTPUT_CAP = 20_000
-#: Levels on a 200K window (PRACTICE.md §1): warn and critical, in tokens.
+#: Levels of the default 200K budget: warn and critical, in tokens.
 WARN_200K, CRITICAL_200K = 150_000, 180_000
 
 
@@ -32,16 +37,19 @@ class WindowInfo(msgspec.Struct, kw_only=True):
 
 
 class Autocompact(msgspec.Struct, kw_only=True):
-    """The estimated auto-compact point."""
+    """The estimated auto-compact point (``source``: ``formula``, ``observed peak`` or
+    ``observed compaction``; ``formula_at`` is what the formula alone said)."""
 
     at: int
     enabled: bool
     reserve: int
     note: str
+    source: str = "formula"
+    formula_at: int = 0
 
 
 class Thresholds(msgspec.Struct, kw_only=True):
-    """Token levels: warn, critical, and the estimated auto-compact point."""
+    """Token levels of the budget (warn, critical) and the estimated auto-compact point."""
 
     warn: int
     critical: int
@@ -83,7 +91,7 @@ def decide_window(
 
 
 def autocompact(window: int, info: ModelInfo, version: str | None, env: ClaudeEnv) -> Autocompact:
-    """Claude Code's auto-compact threshold, estimated (FORMATS.md §4.3)."""
+    """Claude Code's auto-compact threshold by its formula (see the module docstring)."""
     w = window
     acw = env.int_var("CLAUDE_CODE_AUTO_COMPACT_WINDOW") or env.auto_compact_window
     note = "estimated"
@@ -95,7 +103,9 @@ def autocompact(window: int, info: ModelInfo, version: str | None, env: ClaudeEn
     reserve_out = min(max_out, OUTPUT_CAP) if newer else max_out
     if env.flag("DISABLE_AUTO_COMPACT") or not env.auto_compact_enabled:
         at = w - reserve_out - BLOCKING_MARGIN
-        return Autocompact(at=at, enabled=False, reserve=window - at, note="auto-compact off")
+        return Autocompact(
+            at=at, enabled=False, reserve=window - at, note="auto-compact off", formula_at=at
+        )
     at = w - reserve_out - AUTOCOMPACT_MARGIN
     pct = env.int_var("CLAUDE_AUTOCOMPACT_PCT_OVERRIDE")
     if pct and 1 <= pct <= 100:
@@ -103,28 +113,69 @@ def autocompact(window: int, info: ModelInfo, version: str | None, env: ClaudeEn
         note = f"estimated, CLAUDE_AUTOCOMPACT_PCT_OVERRIDE={pct}"
     if window >= M and w == window:
         note = "estimated: compacts at or before"
-    return Autocompact(at=at, enabled=True, reserve=window - at, note=note)
+    return Autocompact(at=at, enabled=True, reserve=window - at, note=note, formula_at=at)
 
 
-def thresholds(window: int, config: Config, autocompact_at: int) -> Thresholds:
-    """Warn/critical levels: 150K/180K of 200K, the same fractions elsewhere, or configured."""
+def learn_autocompact(
+    ac: Autocompact,
+    window: int,
+    *,
+    peak: int,
+    auto_compactions: list[int],
+    max_output: int,
+) -> Autocompact:
+    """Correct the formula's estimate with what the transcript shows.
 
-    def level(value: int | float | None, default_200k: int) -> int:
-        if value is None:
-            return default_200k if window == K200 else round(window * default_200k / K200)
-        if isinstance(value, float) and value < 1:
-            return round(window * value)
-        return int(value)
+    Every request Claude Code sent was below its threshold (it compacts before sending one
+    that is not), so the largest request seen (``peak``) is a lower bound. An automatic
+    compaction's ``preTokens`` is an upper bound. When the estimate is outside these bounds
+    it was wrong: the next of Claude Code's known formulas above the peak is taken (or the
+    compaction size), and the note says so.
+    """
+    if not ac.enabled:
+        return ac
+    at, note, source = ac.at, ac.note, "formula"
+    upper = min((p for p in auto_compactions if p > 0), default=None)
+    if upper is not None and upper < at and upper > peak:
+        at, source = upper, "observed compaction"
+        note = f"auto-compacted at {upper:,}; the estimate {ac.at:,} was too high"
+    elif peak >= at:
+        candidates = sorted(
+            {
+                window - max_output - AUTOCOMPACT_MARGIN,
+                window - min(max_output, OUTPUT_CAP) - AUTOCOMPACT_MARGIN,
+                window - min(max_output, OUTPUT_CAP) - BLOCKING_MARGIN,
+            }
+        )
+        above = [c for c in candidates if c > peak] or [window]  # past every formula
+        if upper is not None:
+            above = [c for c in above if c <= upper] or [upper]
+        at = max(above[0], min(window, peak + 1))
+        source = "observed peak"
+        note = f"reached {peak:,} without compacting; the estimate {ac.at:,} was too low"
+    if at == ac.at:
+        return ac
+    return Autocompact(
+        at=at,
+        enabled=True,
+        reserve=window - at,
+        note=note,
+        source=source,
+        formula_at=ac.formula_at or ac.at,
+    )
 
-    warn = level(config.thresholds.warn, WARN_200K)
-    critical = max(warn, level(config.thresholds.critical, CRITICAL_200K))
+
+def budget_of(window: int, config: Config) -> tuple[int, str]:
+    """The budget (default 200K, ``budget`` in the config) and where it came from."""
+    return lv.budget_size(window, config.budget)
+
+
+def thresholds(budget: int, config: Config, autocompact_at: int) -> Thresholds:
+    """Warn/critical levels: 75% and 90% of the budget (150K/180K of 200K), or configured."""
+    warn, critical = lv.levels(budget, config.thresholds.warn, config.thresholds.critical)
     return Thresholds(warn=warn, critical=critical, autocompact=autocompact_at)
 
 
 def level_of(used: int, t: Thresholds) -> str:
     """``ok``, ``warn`` or ``critical``."""
-    if used >= t.critical:
-        return "critical"
-    if used >= t.warn:
-        return "warn"
-    return "ok"
+    return lv.level_name(used, t.warn, t.critical)

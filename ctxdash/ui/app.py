@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState
 from ctxdash.core.alerts import AlertTracker
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
-from ctxdash.core.discover import SessionNotFound, resolve_session
+from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, resolve_session
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.sessions import list_sessions
 from ctxdash.core.tokens import TokenCounter
@@ -93,6 +93,9 @@ class CtxDashApp(CheckpointActions, App[None]):
         self.counter = counter
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
+        #: One alert tracker per session: a level alerts once per upward crossing of that
+        #: session, not again when the dashboard switches back to it.
+        self._alert_trackers: dict[Path, AlertTracker] = {}
         self.alerts = AlertTracker()
         self._forget_session()
         self._demo: object | None = None
@@ -122,13 +125,30 @@ class CtxDashApp(CheckpointActions, App[None]):
         await self.push_screen(DashboardScreen())
         self.start()
 
+    def on_unmount(self) -> None:
+        """Leave nothing behind: the demo's temporary folder goes with the app."""
+        from ctxdash.demo import Demo
+
+        if isinstance(self._demo, Demo):
+            self._demo.close()
+
     def start(self) -> None:
         """Find the session (or start the demo) and begin watching."""
         if self.settings.demo:
             self.action_demo()
             return
         try:
-            transcript = self.settings.transcript or resolve_session(self.settings.session)
+            transcript = self.settings.transcript or resolve_session(
+                self.settings.session, anywhere=self.settings.session is not None
+            )
+        except NoSessionYet as err:
+            self.event(f"{err}", "bold")
+            self.notify(str(err), title="Waiting for Claude Code", timeout=30)
+            with contextlib.suppress(LookupError):
+                project = Path.cwd().name or str(Path.cwd())
+                self.get_screen_dashboard().waiting(f"waiting for Claude Code in {project}")
+            self.wait_for_project(err.folders)
+            return
         except SessionNotFound as err:
             self.event(f"{err}. Press d for the built-in demo.", "bold")
             self.notify(
@@ -146,18 +166,38 @@ class CtxDashApp(CheckpointActions, App[None]):
             window_override=self.settings.window,
             follow=follow,
         )
-        self._forget_session()
+        self._forget_session(transcript)
         self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
         if self.settings.watch:
             self.watch_session()
         else:
             self.refresh_now()
 
-    def _forget_session(self) -> None:
-        """A new session on screen: alerts re-armed, counters from zero."""
-        self.alerts.reset()
+    def _forget_session(self, transcript: Path | None = None) -> None:
+        """Another session on screen: its own alert tracker, counters from zero.
+
+        Without a transcript, the current session's alerts are re-armed.
+        """
+        if transcript is None:
+            self.alerts.reset()
+        else:
+            self.alerts = self._alert_trackers.setdefault(transcript, AlertTracker())
         self._compactions = self._malformed = self._seen_points = 0
         self._primed = False
+        self._autocompact_note = ""
+
+    @work(exclusive=True, group="watcher", name="project-waiter", exit_on_error=False)
+    async def wait_for_project(self, folders: list[Path]) -> None:
+        """No session in this project yet: open the first one within a second of its first
+        line. Looks four times a second (the folder may not exist yet, so nothing to watch)."""
+        while True:
+            found = await asyncio.to_thread(first_session, folders)
+            if found is not None:
+                self.open_session(found, follow=True)
+                self.event(f"now following {found.stem[:8]}: Claude Code started it", "bold")
+                self.notify(f"Following {found.stem[:8]} (Claude Code started it)", title="Session")
+                return
+            await asyncio.sleep(0.25)
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
@@ -279,12 +319,12 @@ class CtxDashApp(CheckpointActions, App[None]):
         for alert in alerts:
             if alert.level == "critical":
                 text = (
-                    f"{compact(alert.used)} of {compact(b.window)}: critical. "
+                    f"{compact(alert.used)} of the {compact(b.budget)} budget: critical. "
                     "Snapshot (s), summary (c), fork (f), or /clear now."
                 )
                 self.notify(text, title="Context critical", severity="error", timeout=15)
             else:
-                text = f"{compact(alert.used)} of {compact(b.window)}: time to plan a /clear."
+                text = f"{compact(alert.used)} of the {compact(b.budget)} budget: plan a /clear."
                 self.notify(text, title="Context warning", severity="warning", timeout=10)
             self.event(
                 f"crossed {alert.level} ({compact(alert.at)}): {compact(alert.used)}",
@@ -293,6 +333,9 @@ class CtxDashApp(CheckpointActions, App[None]):
             if self.settings.config.bell:
                 self.bell()
             self._desktop_notify(f"ctxdash: {alert.level}", text)
+        if b.autocompact_source != "formula" and b.autocompact_note != self._autocompact_note:
+            self.event(f"auto-compact estimate corrected: {b.autocompact_note}", "italic")
+        self._autocompact_note = b.autocompact_note
         first, self._primed = not self._primed, True
         for c in b.compactions[self._compactions :]:
             post = c.post_tokens if c.post_tokens is not None else c.first_used
@@ -320,7 +363,7 @@ class CtxDashApp(CheckpointActions, App[None]):
 
     @on(SessionSwitched)
     def on_switched(self, message: SessionSwitched) -> None:
-        self._forget_session()
+        self._forget_session(message.current)
         self.event(f"now following {message.current.stem[:8]}: {message.reason}", "bold")
         self.notify(f"Following {message.current.stem[:8]} ({message.reason})", title="Session")
 

@@ -14,6 +14,7 @@ from textual import work
 
 from ctxdash.core import actions
 from ctxdash.core.atomic import ActionError
+from ctxdash.core.clipboard import CopyResult, copy_text
 from ctxdash.core.workstate import extract_work_state
 from ctxdash.ui.format import compact
 from ctxdash.ui.screens.fork import ForkPicker
@@ -79,12 +80,26 @@ class CheckpointActions(_Base):
         except ActionError as err:
             self._failed("Fork", err)
             return
-        self._announce_new_session("Forked", result.session_id, result.resume_command)
+        await self._announce_new_session("Forked", result.session_id, result.resume_command)
 
-    def _announce_new_session(self, what: str, session_id: str, command: str) -> None:
-        self.copy_to_clipboard(command)
-        self.event(f"{what.lower()} {session_id[:8]}: {command} (copied)", "bold")
-        self.notify(f"{command}\n(copied to the clipboard)", title=what, timeout=15)
+    async def _copy(self, text: str) -> CopyResult:
+        """Copy every way that can work here (clipboard tools, tmux, OSC 52), off the loop."""
+
+        def osc52(value: str) -> None:
+            self.call_from_thread(self.copy_to_clipboard, value)
+
+        return await asyncio.to_thread(copy_text, text, osc52=osc52)
+
+    async def _announce_new_session(self, what: str, session_id: str, command: str) -> None:
+        copied = await self._copy(command)
+        self.event(f"{what.lower()} {session_id[:8]}: {command}", "bold")
+        self.event(copied.message, "" if copied.copied else "italic")
+        self.notify(
+            f"{command}\n{copied.message}",
+            title=what,
+            timeout=15,
+            severity="information" if copied.copied else "warning",
+        )
 
     @work(exclusive=True, group="action", name="summary", exit_on_error=False)
     async def action_summary(self) -> None:
@@ -104,9 +119,13 @@ class CheckpointActions(_Base):
             SummaryPreview(preview.markdown, preview.tokens, preview.source_tokens, preview.budget)
         )
         if choice == "copy":
-            self.copy_to_clipboard(preview.markdown)
-            self.event(f"summary copied ({compact(preview.tokens)} tokens)")
-            self.notify("Summary copied to the clipboard.", title="Summary")
+            copied = await self._copy(preview.markdown)
+            self.event(f"summary ({compact(preview.tokens)} tokens): {copied.message}")
+            self.notify(
+                copied.message,
+                title="Summary",
+                severity="information" if copied.copied else "warning",
+            )
             return
         if choice not in ("save", "seed"):
             return
@@ -119,7 +138,7 @@ class CheckpointActions(_Base):
                 seeded = await asyncio.to_thread(
                     actions.seed, transcript, saved.markdown, config=config
                 )
-                self._announce_new_session(
+                await self._announce_new_session(
                     "Fresh session", seeded.session_id, seeded.resume_command
                 )
             else:

@@ -57,9 +57,13 @@ class DashboardScreen(Screen[None]):
             self.set_class(budget.level == level, f"-{level}")
         word = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}[budget.level]
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word} {compact(budget.used)}/{compact(budget.window)} · {sub}"
+        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         self.query_one(TitleBar).update(title)
+
+    def waiting(self, text: str) -> None:
+        """No session to show yet: say so in the title bar."""
+        self.query_one(TitleBar).update(f" {text}")
 
     @property
     def events_log(self) -> EventLog:

@@ -1,4 +1,5 @@
-"""Plan vs actual: PRACTICE.md §1's allocation against what the session uses."""
+"""Plan vs actual: the planned allocation of the budget (system prompt, tools and memory 15K,
+conversation 80K, reference 50K, reserve 55K of 200K) against what the session uses."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ctxdash.ui.format import compact
 from ctxdash.ui.widgets.panel import Panel
 
 NAMES = {
-    "system": "System & memory",
+    "system": "System",
     "conversation": "Conversation",
     "reference": "Reference",
     "reserve": "Reserve (left)",

@@ -1,0 +1,76 @@
+"""One convention everywhere: plan buckets, shares, the session list, labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ctxdash import synth
+from ctxdash.core.budget import plan_bucket
+from ctxdash.core.config import Config
+from ctxdash.core.sessions import list_sessions
+from ctxdash.core.status import session_budget
+from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.textout import render_status
+from tests import transcripts as tr
+
+
+@pytest.fixture
+def claude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "claude"
+    root.mkdir()
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(root))
+    return root
+
+
+def test_system_prompt_and_tools_are_the_system_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = synth.build_claude_home(tmp_path / "claude", seed=3, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
+    system = next(c for c in b.categories if c.name == "system")
+    assert system.tokens > 0
+    assert plan_bucket(system) == "system"
+    row = next(r for r in b.plan if r.bucket == "system")
+    in_system = sum(c.tokens for c in b.categories if plan_bucket(c) == "system")
+    assert row.actual == in_system >= system.tokens
+
+
+def test_cli_shares_are_of_used_and_labelled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = synth.build_claude_home(tmp_path / "claude", seed=3, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
+    text = render_status(b)
+    assert "% of the context used" in text
+    assert "assistant_text" not in text
+    assert "Biggest items" in text
+    for item in b.top_items:
+        assert item.label
+        assert "_" not in item.label
+
+
+def test_clear_trigger_without_compaction_says_in_this_session(claude: Path) -> None:
+    path = tr.session(claude, [1_000 * (i + 1) for i in range(30)])
+    b = session_budget(path, config=Config(), counter=HeuristicCounter())
+    trigger = next(t for t in b.clear_triggers if "messages" in t.name)
+    assert trigger.active
+    assert trigger.detail == "60 messages in this session"
+    path.write_bytes(path.read_bytes() + tr.boundary(30_000) + tr.prompt("again", n=99))
+    b = session_budget(path, config=Config(), counter=HeuristicCounter())
+    trigger = next(t for t in b.clear_triggers if "messages" in t.name)
+    assert trigger.detail.endswith("since the last compaction")
+
+
+def test_session_list_agrees_with_the_dashboard_before_the_first_reply(claude: Path) -> None:
+    path = claude / "projects" / "-p" / f"{tr.SID}.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(tr.prompt("hello there, a first prompt"))
+    b = session_budget(path, config=Config())
+    [row] = list_sessions(Config())
+    assert row.used == b.used
+    assert row.used_source == b.used_source == "estimate"
+    assert row.level == b.level
