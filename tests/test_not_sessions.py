@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ctxdash.core.config import Config
-from ctxdash.core.discover import subagent_files
-from ctxdash.core.sessions import list_sessions, not_a_conversation
+from ctxdash.core.discover import subagent_files, transcript_problem
+from ctxdash.core.sessions import list_sessions
 
 SID = "11111111-2222-3333-4444-555555555555"
 
@@ -42,9 +42,9 @@ def test_resume_leftovers_are_not_listed(tmp_path: Path) -> None:
     titles.write_text(_line(type="summary", summary="Fix the tests", leafUuid="u1") + "\n")
     rows = list_sessions(Config(), roots=[tmp_path / ".claude"])
     assert [r.session_id for r in rows] == [SID]
-    assert "empty" in (not_a_conversation(empty) or "")
-    assert "title lines" in (not_a_conversation(titles) or "")
-    assert not_a_conversation(folder / f"{SID}.jsonl") is None
+    assert "empty" in (transcript_problem(empty) or "")
+    assert "title lines" in (transcript_problem(titles) or "")
+    assert transcript_problem(folder / f"{SID}.jsonl") is None
 
 
 def test_warmup_sidechains_are_not_subagents(tmp_path: Path) -> None:
@@ -64,3 +64,21 @@ def test_warmup_sidechains_are_not_subagents(tmp_path: Path) -> None:
         )
     found = subagent_files(folder / f"{SID}.jsonl", SID)
     assert [f.agent_id for f in found] == ["a2222222"]
+
+
+def test_status_says_what_a_leftover_is(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = _project(tmp_path)
+    titles = folder / "33333333-2222-3333-4444-555555555555.jsonl"
+    titles.write_text(_line(type="summary", summary="Fix the tests", leafUuid="u1") + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ctxdash", "status", str(titles)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "only title lines" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -38,6 +38,12 @@ class NotATranscript(SessionNotFound):
     """The file the user named is not a Claude Code transcript (empty, binary, plain text)."""
 
 
+#: What ``--resume`` leaves in a project folder: files that are no session to show.
+EMPTY = "an empty file; Claude Code leaves one when a session is resumed"
+TITLES_ONLY = "only title lines, no conversation; Claude Code 1.0.x leaves one on --resume"
+LEFTOVERS = frozenset({EMPTY, TITLES_ONLY})
+#: Records that only name a session.
+TITLE_TYPES = frozenset({"summary", "custom-title", "ai-title"})
 #: How much of a file's head is read to tell a transcript from anything else.
 HEAD_BYTES = 1024 * 1024
 
@@ -56,13 +62,18 @@ def transcript_problem(path: Path) -> str | None:
     except OSError:
         return None  # reading it fails later, with the reason
     if not head.strip():
-        return "an empty file"
+        return EMPTY
     lines = head.split(b"\n")
     complete = lines[:-1] if len(head) == HEAD_BYTES else lines
+    kinds: set[str] = set()
     for raw in complete:
         rec = decode_line(raw) if raw.strip() else None
         if isinstance(rec, Line) and rec.type in KNOWN_TYPES:
-            return None
+            kinds.add(rec.type)
+    if kinds and kinds <= TITLE_TYPES and len(head) < HEAD_BYTES:
+        return TITLES_ONLY
+    if kinds:
+        return None
     if not complete and head.lstrip().startswith(b"{") and b'"type"' in head:
         return None
     if b"\x00" in head:

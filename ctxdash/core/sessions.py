@@ -17,7 +17,7 @@ import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.discover import all_transcripts, cwd_of, transcript_problem
+from ctxdash.core.discover import LEFTOVERS, all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line
@@ -99,27 +99,6 @@ def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, st
     return reply, boundary, title, biggest
 
 
-#: How much of a file's head is read to tell whether it holds a conversation.
-HEAD_BYTES = 256 * 1024
-
-
-def not_a_conversation(path: Path) -> str | None:
-    """Why a ``.jsonl`` in a project folder is not a session to show, or ``None`` if it is one.
-
-    Claude Code leaves an empty ``<id>.jsonl`` when a session is resumed (2.0.x), and 1.0.x
-    leaves files holding only ``summary`` (title) lines: neither has a conversation line.
-    """
-    with open(path, "rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    if not head.strip():
-        return "an empty session file (Claude Code leaves one when a session is resumed)"
-    if b'"type":"user"' in head or b'"type":"assistant"' in head or len(head) == HEAD_BYTES:
-        return None
-    if b'"type":"summary"' in head:
-        return "only title lines, no conversation (Claude Code 1.0.x writes one on --resume)"
-    return None
-
-
 def list_sessions(
     config: Config, *, roots: list[Path] | None = None, limit: int | None = None
 ) -> list[SessionRow]:
@@ -130,7 +109,7 @@ def list_sessions(
     for path, st in all_transcripts(roots)[:limit]:
         try:
             reply, boundary, title, biggest = _scan_tail(path, st.st_size)
-            if reply is None and boundary is None and not_a_conversation(path) is not None:
+            if reply is None and boundary is None and transcript_problem(path) in LEFTOVERS:
                 continue  # left behind by --resume: nothing to watch
         except OSError:
             continue
