@@ -6,10 +6,16 @@ was appended before reply ``n+1`` (tool results, prompts, attachments). That del
 ctxdash splits it over the batch in proportion to token counts (cl100k, calibrated), so every
 item gets an integer share and the shares add up to the request size exactly.
 
-The first request of the session also carries what is not in the transcript (system prompt,
-built-in tools, memory files): ``static = total(first) - estimate(first batch)``. After a
-compaction the same static part is reused and the rest of the first request goes to the
-compact summary and what came with it.
+The first request of the session also carries what older versions leave out of the
+transcript (system prompt, built-in tools, memory files):
+``static = total(first) - estimate(first batch)``. After a compaction the same static part is
+reused and the rest of the first request goes to the compact summary and what came with it.
+
+Claude Code 2.1.3xx records what it sends: each attachment's sent text (``rendered``) and role
+(``renderedRole``, ``None`` for records never sent, such as ``prompt_snapshot``), and the
+system prompt and tool definitions of each request (``api-request-shape``). Those are counted
+as items like any other, so nothing is left to a residual; after a compaction the recorded
+system prompt and tools are queued again with the messages a partial compaction kept.
 """
 
 from __future__ import annotations
@@ -529,18 +535,16 @@ class Resolver(msgspec.Struct, kw_only=True):
         if kind == "instructions":
             yield from self._memory_pieces(text, value.get("attachment"), w, register)
             return
-        path = None
         if kind == "nested_memory":
             attachment = value.get("attachment")
-            found = attachment.get("path") if isinstance(attachment, dict) else None
-            if isinstance(found, str):
-                path = found
+            path = attachment.get("path") if isinstance(attachment, dict) else None
+            if isinstance(path, str):
                 if register:
-                    self.nested.append(found)
-                yield _item(f"memory:{found}", w, tool=kind, path=found), text, 0
+                    self.nested.append(path)
+                yield _item(f"memory:{path}", w, tool=kind, path=path), text, 0
                 return
         default = "system_messages" if role == "system" else "attachments"
-        yield _item(RENDERED_CATEGORIES.get(kind, default), w, tool=kind, path=path), text, 0
+        yield _item(RENDERED_CATEGORIES.get(kind, default), w, tool=kind), text, 0
 
     def _memory_pieces(
         self, text: str, attachment: Any, w: Waiting, register: bool
