@@ -82,7 +82,7 @@ PLAN_BUCKETS = {
 }
 
 
-class Category(msgspec.Struct, kw_only=True):
+class Category(msgspec.Struct, kw_only=True, frozen=True):
     """One row of the breakdown."""
 
     name: str
@@ -92,7 +92,7 @@ class Category(msgspec.Struct, kw_only=True):
     estimated: bool = False
 
 
-class TopItem(msgspec.Struct, kw_only=True):
+class TopItem(msgspec.Struct, kw_only=True, frozen=True):
     """One of the largest things in context (``label``: the kind in words)."""
 
     kind: str
@@ -105,7 +105,7 @@ class TopItem(msgspec.Struct, kw_only=True):
     tokens: int
 
 
-class PlanRow(msgspec.Struct, kw_only=True):
+class PlanRow(msgspec.Struct, kw_only=True, frozen=True):
     """A bucket of the planned allocation: planned against actual."""
 
     bucket: str
@@ -114,7 +114,7 @@ class PlanRow(msgspec.Struct, kw_only=True):
     over: bool
 
 
-class Forecast(msgspec.Struct, kw_only=True):
+class Forecast(msgspec.Struct, kw_only=True, frozen=True):
     """How long until a level, at the recent pace."""
 
     target: str
@@ -124,7 +124,7 @@ class Forecast(msgspec.Struct, kw_only=True):
     minutes: float | None
 
 
-class Growth(msgspec.Struct, kw_only=True):
+class Growth(msgspec.Struct, kw_only=True, frozen=True):
     """Per-reply series and pace."""
 
     series: list[tuple[str | None, int, int, int]]
@@ -133,7 +133,7 @@ class Growth(msgspec.Struct, kw_only=True):
     forecast: list[Forecast]
 
 
-class CalibrationInfo(msgspec.Struct, kw_only=True):
+class CalibrationInfo(msgspec.Struct, kw_only=True, frozen=True):
     """How token counts relate to Claude's, for this session's model family."""
 
     tokenizer: str
@@ -144,7 +144,7 @@ class CalibrationInfo(msgspec.Struct, kw_only=True):
     median_error: float | None
 
 
-class Subagent(msgspec.Struct, kw_only=True):
+class Subagent(msgspec.Struct, kw_only=True, frozen=True):
     """A subagent's own window (never added to the main one)."""
 
     agent_id: str
@@ -158,7 +158,7 @@ class Subagent(msgspec.Struct, kw_only=True):
     responses: int
 
 
-class ClearTrigger(msgspec.Struct, kw_only=True):
+class ClearTrigger(msgspec.Struct, kw_only=True, frozen=True):
     """A reason to /clear now (over the warn level, over 50 messages)."""
 
     name: str
@@ -166,14 +166,14 @@ class ClearTrigger(msgspec.Struct, kw_only=True):
     detail: str
 
 
-class ContextGroup(msgspec.Struct, kw_only=True):
+class ContextGroup(msgspec.Struct, kw_only=True, frozen=True):
     """One row of the breakdown as Claude Code's ``/context`` groups it."""
 
     name: str
     tokens: int
 
 
-class Budget(msgspec.Struct, kw_only=True):
+class Budget(msgspec.Struct, kw_only=True, frozen=True):
     """Everything ``ctxdash status`` reports (its ``--json`` is this, encoded)."""
 
     session_id: str | None
@@ -338,9 +338,10 @@ def build_budget(
         free=budget_free,
         reserve=ac.reserve,
         plan=_plan(categories, used, budget_size),
-        compactions=state.compactions,
-        subagents=subagents or [],
-        memory_files=memory,
+        # Copies: the session state goes on changing in the watcher thread.
+        compactions=[msgspec.structs.replace(c) for c in state.compactions],
+        subagents=list(subagents or []),
+        memory_files=list(memory),
         top_items=[_top(i) for i in top if i.tokens > 0],
         growth=_growth(state, used, levels),
         calibration=CalibrationInfo(
@@ -366,8 +367,8 @@ def build_budget(
             ),
         ],
         malformed_lines=state.counters.malformed,
-        malformed_examples=state.counters.malformed_examples,
-        unknown_types=state.counters.unknown_types,
+        malformed_examples=list(state.counters.malformed_examples),
+        unknown_types=dict(state.counters.unknown_types),
         lines=state.counters.lines,
         peak=state.peak,
         context_groups=context_groups(
