@@ -39,6 +39,7 @@ from typing import Any
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
+from ctxdash.core.prompts import user_prompt
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
@@ -60,7 +61,6 @@ KEEP_META = frozenset(
     }
 )
 TITLES = frozenset({"summary", "custom-title", "ai-title"})
-_NOISE = ("<local-command-", "<command-name>", "Caveat:", "[Request interrupted")
 _DEC = msgspec.json.Decoder()
 _ENC = msgspec.json.encode
 
@@ -299,16 +299,18 @@ def _read(path: Path) -> bytes:
 
 
 def _is_prompt(rec: _Rec) -> bool:
-    """A prompt the user typed (not meta, tool results, compaction summaries or commands)."""
+    """A prompt the user typed (the one rule of :mod:`ctxdash.core.prompts`)."""
     obj = rec.obj
-    if rec.type != "user" or obj.get("isMeta") or obj.get("isCompactSummary") or rec.results:
+    if rec.type != "user" or rec.results:
         return False
     msg = obj.get("message")
     content = msg.get("content") if isinstance(msg, dict) else None
-    if isinstance(content, list):
-        texts = [b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-        content = next((t for t in texts if isinstance(t, str)), None)
-    return isinstance(content, str) and not content.lstrip().startswith(_NOISE)
+    text = user_prompt(
+        is_meta=bool(obj.get("isMeta")),
+        is_summary=bool(obj.get("isCompactSummary")),
+        content=content,
+    )
+    return text is not None
 
 
 def _find_cut(chain: _Chain, recs: list[_Rec], at: str | None, last: int | None) -> _Rec:

@@ -25,6 +25,7 @@ import msgspec
 
 from ctxdash.core.attribution import PRIORS, Item, Resolver
 from ctxdash.core.models import claude_code_keeps_thinking, model_info
+from ctxdash.core.prompts import user_prompt
 from ctxdash.core.records import (
     CONVERSATION_TYPES,
     KNOWN_TYPES,
@@ -244,22 +245,19 @@ class SessionState(msgspec.Struct, kw_only=True):
         if line.isCompactSummary:
             self.resolver.add_user(content, self.turn, line, summary=True)
             return
-        is_prompt = False
-        if not line.isMeta:
-            if head == b'"':
-                is_prompt = True
-            elif head == b"[" and b'"tool_result"' not in data:
-                is_prompt = b'"text"' in data
-        if is_prompt:
-            text = _prompt_text(content)
-            if text is not None and not _is_command_noise(text):
+        maybe_prompt = not line.isMeta and (
+            head == b'"' or (head == b"[" and b'"tool_result"' not in data and b'"text"' in data)
+        )
+        if maybe_prompt:  # decode only what can be a prompt: tool results are most lines
+            text = user_prompt(is_meta=False, is_summary=False, content=decode_any(content))
+            if text is not None:
                 self.turn += 1
                 if self.title is None and not self.sidechain:
                     # Until a title record arrives, the first prompt names the session, as
                     # Claude Code's resume picker shows it (rank 0: any title record wins).
                     self.title = " ".join(text.split())[:200] or None
-            if text is not None and "Set model to" in text:
-                self._model_command(text.encode())
+            if b"Set model to" in data:
+                self._model_command(data)
         self.resolver.add_user(content, self.turn, line)
 
     def _boundary(self, line: Line) -> None:
@@ -329,24 +327,3 @@ class SessionState(msgspec.Struct, kw_only=True):
     def items(self) -> list[Item]:
         """Resolved items now in context (call :meth:`flush` first)."""
         return self.resolver.items
-
-
-def _prompt_text(content: msgspec.Raw) -> str | None:
-    value = decode_any(content)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        parts = [
-            b.get("text", "") for b in value if isinstance(b, dict) and b.get("type") == "text"
-        ]
-        return "\n".join(p for p in parts if isinstance(p, str)) or None
-    return None
-
-
-_NOISE = ("<local-command-", "<command-name>", "Caveat:", "[Request interrupted")
-
-
-def _is_command_noise(text: str) -> bool:
-    """Slash-command records and interrupts are user lines but not asks."""
-    stripped = text.lstrip()
-    return stripped.startswith(_NOISE)

@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from ctxdash.core.prompts import prompt_text
 from ctxdash.core.records import Line, Malformed, decode_any, decode_line
 from ctxdash.core.tail import FileTail
 
@@ -30,11 +31,6 @@ MAX_FILES = 200
 MAX_PENDING = 2_000
 EDIT_TOOLS = frozenset({"Edit", "MultiEdit", "Write", "NotebookEdit"})
 SHELL_TOOLS = frozenset({"Bash", "PowerShell"})
-#: User texts that are not asks: slash-command records, IDE context, reminders, interrupts.
-_NOISE = re.compile(
-    r"\s*(<command-|<local-command-|<bash-|<task-notification|<ide_|<system-reminder>|"
-    r"<user-prompt-submit-hook>|Caveat:|\[Request interrupted|This session is being continued)"
-)
 _DECISION = re.compile(
     r"\b(i[’']ll|i will|i'm going to|decided|we should|the fix is|the problem is|root cause|"
     r"conclusion|instead of|going with|the issue was|the solution is|the cause is|turns out)\b",
@@ -49,7 +45,6 @@ _NEXT = re.compile(
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'`(\[*])")
 _FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)]|#+)\s+")
-_REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)
 _EXIT = re.compile(r"^(?:Error: )?(?:Exit code [1-9]\d*|Command failed:)")
 _FAILURE = re.compile(
     r"(error|exception)\b|\b(failed|failure|fatal|denied|not found|no such|cannot|traceback)\b",
@@ -57,13 +52,6 @@ _FAILURE = re.compile(
 )
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _TASK_ID = re.compile(r"Task #(\w+)")
-_CMD_NAME = re.compile(r"<command-name>\s*/?([^<\s]*)\s*</command-name>")
-_CMD_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
-#: Built-in slash commands whose arguments are settings, not asks.
-_BUILTIN = re.compile(
-    r"(add-dir|agents|clear|compact|config|context|cost|exit|help|hooks|init|login|logout|mcp|"
-    r"memory|model|permissions|rename|resume|rewind|status|statusline|theme|usage)"
-)
 
 
 class Pointer(msgspec.Struct, kw_only=True):
@@ -174,47 +162,6 @@ def _one_line(text: str, limit: int) -> str:
     if len(first) > limit:
         return first[: limit - 1].rstrip() + "…"
     return first + (" …" if len(lines) > 1 else "")
-
-
-def prompt_text(value: Any) -> str | None:
-    """The ask in a decoded user ``content`` (None for tool results and noise)."""
-    if isinstance(value, str):
-        parts = [value]
-    elif isinstance(value, list):
-        parts = []
-        for block in value:
-            if not isinstance(block, dict):
-                continue
-            kind = block.get("type")
-            if kind == "tool_result":
-                return None
-            if kind == "text" and isinstance(block.get("text"), str):
-                parts.append(block["text"])
-    else:
-        return None
-    keep = []
-    for part in parts:
-        if "<system-reminder>" in part:
-            part = _REMINDER.sub("", part)
-        if not part.strip():
-            continue
-        if _NOISE.match(part):
-            command = _command_ask(part)
-            if command:
-                keep.append(command)
-        else:
-            keep.append(part.strip())
-    return "\n".join(keep) or None
-
-
-def _command_ask(text: str) -> str | None:
-    """``/name args`` for a custom slash command typed with arguments (they are the ask)."""
-    name, args = _CMD_NAME.search(text), _CMD_ARGS.search(text)
-    if name is None or args is None or not args.group(1).strip():
-        return None
-    if _BUILTIN.fullmatch(name.group(1)):
-        return None
-    return f"/{name.group(1)} {args.group(1).strip()}"
 
 
 def sentences(text: str) -> list[str]:
