@@ -40,11 +40,11 @@ import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
 from ctxdash.core.prompts import user_prompt
+from ctxdash.core.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
 #: Conversation nodes (linked by uuid/parentUuid); everything else is metadata.
-CONVERSATION = frozenset({"user", "assistant", "system", "attachment"})
 #: Per-session settings that still apply to the fork ("last one wins" lines).
 KEEP_META = frozenset(
     {
@@ -101,7 +101,7 @@ class _Rec:
     @property
     def conv(self) -> bool:
         """A node of the main conversation chain."""
-        return self.type in CONVERSATION and self.uuid is not None and not self.side
+        return self.type in CONVERSATION_TYPES and self.uuid is not None and not self.side
 
     @property
     def message(self) -> bool:
@@ -548,12 +548,12 @@ def validate_fork(path: Path) -> list[str]:
     ids = sorted({str(r.obj["sessionId"]) for r in recs if "sessionId" in r.obj})
     if ids and ids != [path.stem]:
         problems.append(f"mixed or foreign sessionId values: {', '.join(ids)}")
-    conv = [r for r in recs if r.type in CONVERSATION]
+    conv = [r for r in recs if r.type in CONVERSATION_TYPES]
     if conv and conv[0].side:
         problems.append("the first conversation line is a sidechain (hidden from the picker)")
     if conv and conv[0].parent is not None:
         problems.append(f"the first conversation line has parentUuid {conv[0].parent}")
-    nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION or r.parent)]
+    nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION_TYPES or r.parent)]
     by_uuid: dict[str, _Rec] = {}
     for r in nodes:
         if r.uuid in by_uuid:

@@ -16,7 +16,7 @@ import msgspec
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.discover import UUID_RE
 from ctxdash.core.feed import reported, reported_window
-from ctxdash.core.records import Line, decode_line
+from ctxdash.core.records import Line, decode_line, is_real_reply
 
 #: How much of a file's end is read for the provenance line or the last reply.
 TAIL = 256 * 1024
@@ -74,11 +74,10 @@ def last_model(transcript: Path) -> str | None:
         rec = decode_line(raw)
         if (
             isinstance(rec, Line)
-            and rec.type == "assistant"
+            and is_real_reply(rec)
             and not rec.isSidechain
             and rec.message is not None
             and rec.message.model
-            and rec.message.model != "<synthetic>"
         ):
             return rec.message.model
     return None

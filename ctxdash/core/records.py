@@ -201,6 +201,25 @@ def decode_any(raw: Raw | bytes) -> Any:
         return None
 
 
+#: The model Claude Code writes on replies it made up itself (errors, "No response requested.").
+SYNTHETIC_MODEL = "<synthetic>"
+
+
+def is_real_reply(line: Line) -> bool:
+    """An ``assistant`` line from the API (not an error or a reply Claude Code made up).
+
+    Only these carry a request's usage; whether it is the main chain's is the caller's
+    question (``isSidechain``).
+    """
+    msg = line.message
+    return (
+        line.type == "assistant"
+        and msg is not None
+        and not line.isApiErrorMessage
+        and msg.model != SYNTHETIC_MODEL
+    )
+
+
 def attachment_type(raw: Raw | bytes) -> str:
     """The ``type`` of an ``attachment`` object, without decoding the rest (``"?"`` if none)."""
     try:

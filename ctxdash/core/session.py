@@ -33,6 +33,7 @@ from ctxdash.core.records import (
     Malformed,
     decode_any,
     decode_line,
+    is_real_reply,
 )
 from ctxdash.core.tokens import TokenCounter
 
@@ -199,7 +200,7 @@ class SessionState(msgspec.Struct, kw_only=True):
 
     def _assistant(self, line: Line) -> None:
         msg = line.message
-        if msg is None or line.isApiErrorMessage or msg.model == "<synthetic>":
+        if msg is None or not is_real_reply(line):
             return
         self._touch(line)
         usage = msg.usage
@@ -288,7 +289,7 @@ class SessionState(msgspec.Struct, kw_only=True):
 
     def _inline_agent(self, line: Line) -> None:
         msg = line.message
-        if msg is None or msg.usage is None or msg.model == "<synthetic>":
+        if msg is None or msg.usage is None or not is_real_reply(line):
             return
         agent = line.agentId or "sidechain"
         win = self.inline_agents.get(agent)

@@ -20,7 +20,7 @@ from ctxdash.core.config import Config
 from ctxdash.core.discover import LEFTOVERS, all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
-from ctxdash.core.records import Line, decode_line
+from ctxdash.core.records import Line, decode_line, is_real_reply
 from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.
@@ -82,12 +82,10 @@ def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, st
             rec = decode_line(raw)
             if (
                 isinstance(rec, Line)
-                and rec.type == "assistant"
+                and is_real_reply(rec)
                 and not rec.isSidechain
                 and rec.message is not None
                 and rec.message.usage is not None
-                and rec.message.model != "<synthetic>"
-                and not rec.isApiErrorMessage
             ):
                 biggest = max(biggest, rec.message.usage.context)
                 if reply is None and boundary is None:

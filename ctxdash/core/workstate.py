@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from ctxdash.core.prompts import prompt_text
-from ctxdash.core.records import Line, Malformed, decode_any, decode_line
+from ctxdash.core.records import Line, Malformed, decode_any, decode_line, is_real_reply
 from ctxdash.core.tail import FileTail
 
 #: Texts longer than this are cut (with "…").
@@ -314,7 +314,7 @@ class _Extractor:
 
     def _assistant(self, line: Line) -> None:
         msg = line.message
-        if msg is None or line.isApiErrorMessage or msg.model == "<synthetic>":
+        if msg is None or not is_real_reply(line):
             return
         self.state.model = msg.model or self.state.model
         content = decode_any(msg.content)
