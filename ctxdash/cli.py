@@ -173,8 +173,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         theme=args.theme,
         force_polling=args.poll,
     )
-    make_app(settings).run()
-    return EXIT_OK
+    app = make_app(settings)
+    app.run()
+    # A crash of the app: Textual has printed the error; the exit code must say so too.
+    return EXIT_OK if not app.return_code else EXIT_ERROR
 
 
 #: Which subcommands take each dashboard option given before them.

@@ -29,7 +29,7 @@ import struct
 import time
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -361,15 +361,23 @@ def memory_texts(cwd: str, root: str | Path | None = None) -> tuple[dict[str, st
 class _Ctx:
     """Randomness and clock shared by a session and its subagents."""
 
-    def __init__(self, seed: int, base_time: datetime) -> None:
+    def __init__(
+        self, seed: int, base_time: datetime, clock: Callable[[], float] | None = None
+    ) -> None:
         self.rng = random.Random(seed)
         self.t0_ms = round(base_time.timestamp() * 1000)
         self.ms = 0
+        self.clock = clock
+        self._last_real = 0
 
     def tick(self, lo: int, hi: int) -> None:
         self.ms += self.rng.randint(lo, hi)
 
     def stamp(self) -> str:
+        if self.clock is not None:  # the live demo: real times, still strictly increasing
+            self._last_real = max(self._last_real + 1, round(self.clock() * 1000))
+            s, ms = divmod(self._last_real, 1000)
+            return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
         s, ms = divmod(self.t0_ms + self.ms, 1000)
         return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{ms:03d}Z"
 
@@ -392,7 +400,9 @@ class SessionWriter:
 
     Lines go to ``out`` (a binary file) when given, else they are buffered (see :meth:`drain`
     and :meth:`content`). Subagent writers (:meth:`subagent`) share the clock and randomness;
-    an inline one writes into this writer's stream, the others into :meth:`files`.
+    an inline one writes into this writer's stream, the others into :meth:`files`. Timestamps
+    advance from ``base_time`` by random steps, or follow ``clock`` (seconds since the epoch,
+    e.g. ``time.time``) when it is given, as in the live demo.
     """
 
     def __init__(
@@ -412,10 +422,11 @@ class SessionWriter:
         auto_compact_at: int | None = None,
         out: IO[bytes] | None = None,
         agent_id: str | None = None,
+        clock: Callable[[], float] | None = None,
         _ctx: _Ctx | None = None,
         _inline_into: SessionWriter | None = None,
     ) -> None:
-        self.ctx = _ctx or _Ctx(seed, base_time)
+        self.ctx = _ctx or _Ctx(seed, base_time, clock)
         r = self.ctx.rng
         self.session_id = session_id or self.ctx.uuid()
         self.model, self.version, self.cwd, self.git_branch = model, version, cwd, git_branch

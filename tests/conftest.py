@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +14,8 @@ CORPUS = SHARED / "corpus"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point ctxdash's and Claude Code's folders at a temporary home."""
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point ctxdash's and Claude Code's folders at a temporary home; local time is UTC."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -41,7 +42,11 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return home
+    monkeypatch.setenv("TZ", "UTC")  # the dashboard shows local times
+    time.tzset()
+    yield home
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from tests.ui_support import fixed_app, fixed_demo
@@ -23,6 +24,7 @@ SHOTS = [
 
 async def shoot(name: str, theme: str, size: tuple[int, int], turns: int) -> Path:
     demo = fixed_demo(turns, name=f"shot-{name}")
+    os.environ["HOME"] = str(demo.base)  # paths read ~/..., as a user would see them
     app = fixed_app(demo.transcript, theme=theme)
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
@@ -35,6 +37,9 @@ async def shoot(name: str, theme: str, size: tuple[int, int], turns: int) -> Pat
 
 def main() -> None:
     os.environ["CTXDASH_CACHE_DIR"] = tempfile.mkdtemp(prefix="ctxdash-shots-")
+    os.environ["CTXDASH_STATE_DIR"] = os.environ["CTXDASH_CACHE_DIR"]  # no remembered theme
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     for shot in SHOTS:
         print(asyncio.run(shoot(*shot)))
 

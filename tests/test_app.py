@@ -20,7 +20,7 @@ from tests.ui_support import fixed_app, fixed_demo
 
 
 def _events(app: CtxDashApp) -> list[str]:
-    return [str(line.text) for line in app.get_screen_dashboard().events_log.lines]
+    return list(app.get_screen_dashboard().events_log.lines)
 
 
 async def _settle(app: CtxDashApp, pilot) -> None:  # type: ignore[no-untyped-def]

@@ -264,7 +264,7 @@ async def test_end_to_end_summary_clear_handover_and_follow(
         assert old.stem in handover
         other.append_to(new)  # Claude Code writes the first message of the new session
         await until(lambda: app.budget is not None and app.budget.session_id == new.stem)
-        log = [str(line.text) for line in app.get_screen_dashboard().events_log.lines]
+        log = list(app.get_screen_dashboard().events_log.lines)
         assert any("now following" in line for line in log)
 
 

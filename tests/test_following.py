@@ -86,7 +86,7 @@ def test_a_half_written_line_waits_for_its_end(tmp_path: Path) -> None:
 
 
 def _events(app: CtxDashApp) -> list[str]:
-    return [str(line.text) for line in app.get_screen_dashboard().events_log.lines]
+    return list(app.get_screen_dashboard().events_log.lines)
 
 
 async def _settle(app: CtxDashApp, pilot) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +13,12 @@ from ctxdash.core.tokens import HeuristicCounter
 from ctxdash.demo import Demo
 from ctxdash.ui.app import AppSettings, CtxDashApp, make_app
 
-#: A fixed folder, so paths on screen are the same on every run and machine.
-FIXTURE_DIR = Path("/tmp/ctxdash-ui-fixture")
+#: The fixture folder: one per test process (several checkouts may run their suites at once
+#: on one machine), deleted at exit. Nothing on screen shows it: tests set HOME to it.
+#: Its path has the length of the original ``/tmp/ctxdash-ui-fixture``: the transcript
+#: records it, and its length counts in the token figures the snapshots show.
+FIXTURE_DIR = Path(f"/tmp/ctxdash-ui-{os.getpid() % 10_000_000:07d}")
+atexit.register(shutil.rmtree, FIXTURE_DIR, ignore_errors=True)
 FIXED_NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 
 
@@ -35,3 +41,9 @@ def fixed_app(transcript: Path, *, theme: str | None = None, watch: bool = False
         theme=theme,
     )
     return make_app(settings, counter=HeuristicCounter(), clock=lambda: FIXED_NOW)
+
+
+def screen_lines(app: CtxDashApp) -> list[str]:
+    """The text on screen, one string per row (what a person would read)."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]

@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -29,13 +31,18 @@ from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, 
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.sessions import list_sessions
 from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
-from ctxdash.ui.format import compact
+from ctxdash.ui.demo_actions import DemoActions
+from ctxdash.ui.format import compact, home_short, truncate
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
 from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
+
+if TYPE_CHECKING:
+    from ctxdash.demo import Demo
 
 
 @dataclass
@@ -51,15 +58,21 @@ class AppSettings:
     debounce_ms: int = 60
     demo: bool = False
     demo_interval: float = 0.8
+    demo_phase: float | None = None
+    """Seconds each demo phase stays on screen at least (``None``: the demo's own default)."""
     seed: int = 7
     theme: str | None = None
+
+
+#: Below this many columns a toast is one short line, and only the newest one stays.
+NARROW_TOASTS = 60
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CtxDashApp(CheckpointActions, App[None]):
+class CtxDashApp(CheckpointActions, DemoActions, App[None]):
     """A live, colour-coded view of one session's context window."""
 
     CSS_PATH = "ctxdash.tcss"
@@ -69,10 +82,11 @@ class CtxDashApp(CheckpointActions, App[None]):
         Binding("f", "fork", "Fork", id="fork", tooltip="Fork into a resumable session"),
         Binding("c", "summary", "Summary", id="summary", tooltip="Summary before /clear"),
         Binding("l", "sessions", "Sessions", id="sessions", tooltip="All sessions"),
-        Binding("t", "next_theme", "Theme", id="theme", tooltip="Next theme"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("d", "demo", "Demo", id="demo", show=False),
-        Binding("ctrl+c,q", "quit", "Quit", priority=True, id="quit"),
+        Binding("t", "next_theme", "Theme", id="theme", tooltip="Next ctxdash theme"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Help"),
+        Binding("d", "demo", "Demo", id="demo", show=False, tooltip="Built-in demo (asks first)"),
+        # q quits from the dashboard only (its own binding); in a pop-up q closes the pop-up.
+        Binding("ctrl+c", "quit", "Quit", priority=True, show=False, id="quit-now"),
     ]
 
     def __init__(
@@ -98,7 +112,9 @@ class CtxDashApp(CheckpointActions, App[None]):
         self._alert_trackers: dict[Path, AlertTracker] = {}
         self.alerts = AlertTracker()
         self._forget_session()
-        self._demo: object | None = None
+        self._demo: Demo | None = None
+        self.own_themes: list[str] = []
+        """The themes ``t`` cycles: ctxdash's own, then the user's files."""
 
     # ------------------------------------------------------------------ set-up
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -113,7 +129,13 @@ class CtxDashApp(CheckpointActions, App[None]):
         themes, problems = theming.load_user_themes([paths.user_themes_dir()])
         for theme in themes:
             self.register_theme(theme)
-        wanted = self.settings.theme or self.settings.config.theme or theming.DEFAULT_THEME
+        self.own_themes = [*theming.BUILTIN_THEMES, *(t.name for t in themes)]
+        remembered = load_ui_state().theme
+        if remembered not in self.available_themes:
+            remembered = None
+        wanted = (
+            self.settings.theme or remembered or self.settings.config.theme or theming.DEFAULT_THEME
+        )
         if wanted not in self.available_themes:
             problems.append(f"unknown theme {wanted!r}: using {theming.DEFAULT_THEME}")
             wanted = theming.DEFAULT_THEME
@@ -123,14 +145,9 @@ class CtxDashApp(CheckpointActions, App[None]):
         if self.settings.config.keymap:
             self.set_keymap(self.settings.config.keymap)
         await self.push_screen(DashboardScreen())
+        if not self.is_headless:
+            self.exit_on_hangup()
         self.start()
-
-    def on_unmount(self) -> None:
-        """Leave nothing behind: the demo's temporary folder goes with the app."""
-        from ctxdash.demo import Demo
-
-        if isinstance(self._demo, Demo):
-            self._demo.close()
 
     def start(self) -> None:
         """Find the session (or start the demo) and begin watching."""
@@ -167,7 +184,6 @@ class CtxDashApp(CheckpointActions, App[None]):
             follow=follow,
         )
         self._forget_session(transcript)
-        self.event(f"watching {transcript.stem[:8]} ({transcript.parent.name})")
         if self.settings.watch:
             self.watch_session()
         else:
@@ -183,7 +199,7 @@ class CtxDashApp(CheckpointActions, App[None]):
         else:
             self.alerts = self._alert_trackers.setdefault(transcript, AlertTracker())
         self._compactions = self._malformed = self._seen_points = 0
-        self._primed = False
+        self._primed = self._named = False
         self._autocompact_note = ""
 
     @work(exclusive=True, group="watcher", name="project-waiter", exit_on_error=False)
@@ -278,27 +294,20 @@ class CtxDashApp(CheckpointActions, App[None]):
         if self.monitor is not None:
             await self._refresh(self.monitor, None)
 
-    @work(exclusive=True, group="demo", name="demo-writer", exit_on_error=False)
-    async def run_demo(self, demo: object) -> None:
-        """Grow the demo session one turn at a time, through the real files."""
-        from ctxdash.demo import Demo
-
-        assert isinstance(demo, Demo)
-        while await asyncio.to_thread(demo.step):
-            if not self.settings.watch:
-                self.refresh_now()
-            await asyncio.sleep(self.settings.demo_interval)
-        self.event("demo finished")
-
     # ------------------------------------------------------------------ messages
     @on(BudgetChanged)
     def on_budget(self, message: BudgetChanged) -> None:
         budget = message.budget
         self.budget = budget
-        if isinstance(self.screen, DashboardScreen):
-            self.screen.show(budget)
-        else:
-            self.get_screen_dashboard().show(budget)
+        if not self._named:  # the first budget of a session names it
+            self._named = True
+            where = " · ".join(
+                x for x in (budget.project, home_short(budget.cwd) if budget.cwd else None) if x
+            )
+            self.event(f"watching {(budget.session_id or '?')[:8]} · {where or '?'}")
+        for screen in self.screen_stack:  # none while the app closes: nothing to show
+            if isinstance(screen, DashboardScreen):
+                screen.show(budget)
         self._announce(budget)
 
     def get_screen_dashboard(self) -> DashboardScreen:
@@ -383,23 +392,58 @@ class CtxDashApp(CheckpointActions, App[None]):
         with contextlib.suppress(LookupError):
             self.get_screen_dashboard().events_log.add(self.clock(), text, style)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast; plain text by default (messages quote paths and transcript text).
+
+        In a narrow pane a toast would cover the panels: only the newest one is shown, as
+        one short line (the title bar's colour and the event log say the rest).
+        """
+        narrow = 0 < self.size.width < NARROW_TOASTS
+        self.set_class(narrow, "-narrow-toasts")
+        if narrow:
+            first = (title or message).splitlines()[0] if (title or message) else ""
+            message, title = truncate(first, self.size.width - 4), ""
+            timeout = min(timeout or 4.0, 4.0)
+            markup = False
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def on_notify(self, event: Notify) -> None:
+        """In a narrow pane a new toast replaces the ones on screen (runs before it shows)."""
+        if 0 < self.size.width < NARROW_TOASTS:
+            self.clear_notifications()
+
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:
         keys = [
-            (b.key_display or b.key, b.description)
-            for b in self.BINDINGS
+            (b.key_display or b.key, b.tooltip or b.description)
+            for b in [*DashboardScreen.BINDINGS, *self.BINDINGS]
             if isinstance(b, Binding) and b.description
         ]
-        self.push_screen(HelpScreen(keys))
+        levels = {}
+        if self.budget is not None:
+            levels = {
+                "warn": compact(self.budget.thresholds.warn),
+                "critical": compact(self.budget.thresholds.critical),
+            }
+        self.push_screen(HelpScreen(keys, **levels))
 
     def action_next_theme(self) -> None:
-        names = sorted(self.available_themes)
-        ours = [n for n in names if n.startswith("ctxdash-")] + [
-            n for n in names if not n.startswith("ctxdash-")
-        ]
+        """The next of ctxdash's own themes and the user's theme files, remembered."""
+        ours = [n for n in self.own_themes if n in self.available_themes]
+        if not ours:
+            return
         current = ours.index(self.theme) if self.theme in ours else -1
         self.theme = ours[(current + 1) % len(ours)]
-        self.event(f"theme {self.theme}")
+        problem = save_ui_state(UiState(theme=self.theme))
+        self.event(f"theme {self.theme}" + (f" (not remembered: {problem})" if problem else ""))
 
     @work(exclusive=True, group="sessions", name="session-list", exit_on_error=False)
     async def action_sessions(self) -> None:
@@ -411,24 +455,14 @@ class CtxDashApp(CheckpointActions, App[None]):
             self.open_session(chosen, follow=False)
             self.post_message(SessionSwitched(previous, chosen, "chosen in the list"))
 
-    def action_demo(self) -> None:
-        if self._demo is not None:
-            return
-        from ctxdash.demo import Demo
-
-        demo = Demo(seed=self.settings.seed)
-        self._demo = demo
-        self.event(f"demo session in {demo.base}")
-        self.open_session(demo.transcript, follow=True)
-        self.run_demo(demo)
-
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Snapshot", "Freeze the session state (s)", self.action_snapshot)
         yield SystemCommand("Fork", "Fork into a new resumable session (f)", self.action_fork)
         yield SystemCommand("Summary", "Compressed summary before /clear (c)", self.action_summary)
         yield SystemCommand("Sessions", "All sessions, newest first (l)", self.action_sessions)
-        yield SystemCommand("Next theme", "Cycle the themes (t)", self.action_next_theme)
+        yield SystemCommand("Next theme", "Cycle ctxdash's themes (t)", self.action_next_theme)
+        yield SystemCommand("Help", "Keys, panels and symbols (?)", self.action_help)
         yield SystemCommand("Demo", "Open the built-in live demo (d)", self.action_demo)
 
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+from pathlib import Path
+
 from ctxdash.textout import compact
 
-__all__ = ["bar_cells", "compact", "fit_label", "truncate", "truncate_left"]
+__all__ = [
+    "bar_cells",
+    "clean",
+    "compact",
+    "fit",
+    "fit_label",
+    "home_in_text",
+    "home_short",
+    "local_time",
+    "parse_time",
+    "truncate",
+    "truncate_left",
+    "truncate_path",
+]
 
 
 def truncate(text: str, width: int) -> str:
@@ -26,9 +43,93 @@ def truncate_left(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
-def fit_label(label: str, width: int) -> str:
-    """A category label in ``width`` cells: drop the ``Group · `` prefix before cutting."""
-    if len(label) <= width:
-        return label
-    _, sep, tail = label.partition(" · ")
-    return truncate(tail if sep else label, width)
+def fit(candidates: list[str], width: int) -> str:
+    """The first candidate that fits ``width`` cells, else the last one cut with an ellipsis."""
+    for text in candidates:
+        if len(text) <= width:
+            return text
+    return truncate(candidates[-1], width) if candidates else ""
+
+
+#: Short forms of the breakdown's group prefixes, used together when labels do not fit.
+SHORT_GROUPS = {"Tool results": "Result", "Memory": "Mem"}
+
+
+def fit_label(label: str, width: int, *, short: bool = False) -> str:
+    """A breakdown label in ``width`` cells.
+
+    With ``short`` (some label of the panel does not fit), every ``Group · tail`` label
+    becomes ``Abbr tail``, so rows of one group look alike; paths keep their end.
+    """
+    group, sep, tail = label.partition(" · ")
+    if not sep or not short:
+        return truncate(label, width)
+    head = SHORT_GROUPS.get(group, group[:6]) + " "
+    room = width - len(head)
+    if room < 4:
+        return truncate(tail, width)
+    cut = truncate_path if "/" in tail else truncate
+    return head + cut(tail, room)
+
+
+def truncate_path(text: str, width: int) -> str:
+    """Cut a path in the middle, keeping its first letters and its file name."""
+    if len(text) <= width:
+        return text
+    head, sep, name = text.rpartition("/")
+    keep = width - len(name) - 2
+    if not sep or keep < 1:
+        return truncate_left(text, width)
+    return head[:keep] + "…/" + name
+
+
+def home_short(path: str | Path) -> str:
+    """``/home/me/x`` → ``~/x`` (``HOME`` honoured)."""
+    text = str(path)
+    home = os.environ.get("HOME") or str(Path.home())
+    home = home.rstrip("/")
+    if home and (text == home or text.startswith(home + "/")):
+        return "~" + text[len(home) :]
+    return text
+
+
+def home_in_text(text: str) -> str:
+    """Every ``/home/me/`` in ``text`` written ``~/``."""
+    home = (os.environ.get("HOME") or str(Path.home())).rstrip("/")
+    return text.replace(home + "/", "~/") if home else text
+
+
+def parse_time(value: str | datetime | None) -> datetime | None:
+    """An ISO timestamp (``...Z`` accepted) or a datetime, as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return when if when.tzinfo is not None else when.astimezone()
+
+
+def local_time(value: str | datetime | None, now: datetime, *, seconds: bool = True) -> str:
+    """A time in the local zone (``TZ`` honoured): ``14:03:12`` today, else with its date.
+
+    ``Mar 01 14:03`` in the current year, ``2025-12-30 14:03`` in another one.
+    """
+    when = parse_time(value)
+    if when is None:
+        return ""
+    local, today = when.astimezone(), now.astimezone()
+    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    if local.date() == today.date():
+        return clock
+    if local.year == today.year:
+        return local.strftime("%b %d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def clean(text: str) -> str:
+    """Untrusted text on one line: control characters dropped, whitespace collapsed."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())

@@ -287,6 +287,11 @@ def _resolve(variable: str, variables: Mapping[str, str]) -> str:
     return colour or _hex(DARK.variables[variable]) or DARK.variables[variable]
 
 
+def variable_colour(variable: str, variables: Mapping[str, str]) -> str:
+    """A ``ctx-*`` variable's colour as ``#rrggbb`` (the dark theme's when missing or bad)."""
+    return _resolve(variable, variables)
+
+
 def category_colour(name: str, variables: Mapping[str, str]) -> str:
     """A ``#rrggbb`` colour for a breakdown category key, usable as a Rich style.
 

@@ -1,18 +1,21 @@
-"""The dashboard screen: composes the panels and lays them out for the terminal's width."""
+"""The dashboard screen: composes the panels and lays them out for the terminal's size."""
 
 from __future__ import annotations
 
-from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact
+from ctxdash.ui.format import compact, fit
+from ctxdash.ui.legend import Legend
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.events import EventLog
-from ctxdash.ui.widgets.gauge import Gauge
+from ctxdash.ui.widgets.gauge import LEVEL_WORD, Gauge, MiniGauge
 from ctxdash.ui.widgets.growth import GrowthPanel
 from ctxdash.ui.widgets.items import BiggestItems
 from ctxdash.ui.widgets.memory import MemoryPanel
@@ -20,20 +23,46 @@ from ctxdash.ui.widgets.panel import Panel
 from ctxdash.ui.widgets.plan import PlanPanel
 from ctxdash.ui.widgets.subagents import SubagentsPanel
 
-#: Width breakpoints: below NARROW one column (side pane), from WIDE two, from XWIDE three.
-WIDE, XWIDE = 100, 160
+#: Below TINY columns (or SHORT rows) only the one-line gauge; below FOOTER columns the
+#: footer gives way to one line of keys; from WIDE two columns of panels, from XWIDE three.
+TINY, FOOTER, WIDE, XWIDE = 26, 80, 100, 160
+SHORT = 16
 
 
 class TitleBar(Static):
     """One line: session and level; its background carries the alert colour."""
 
 
+class KeysLine(Static):
+    """The footer of a narrow pane: one line that says where the keys are."""
+
+    def render(self) -> str:
+        width = self.size.width
+        return fit(["? help · q quit · ^p commands", "? help · q quit", "? help", "?"], width)
+
+
 class DashboardScreen(Screen[None]):
     """Every panel of one session."""
+
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-tiny"),
+        (TINY, "-narrow"),
+        (FOOTER, "-medium"),
+        (WIDE, "-wide"),
+        (XWIDE, "-xwide"),
+    ]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT, "-tall")]
+    BINDINGS = [Binding("q", "app.quit", "Quit", id="quit", tooltip="Quit ctxdash")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.legend = Legend()
+        self.budget: Budget | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar("ctxdash", id="title")
         yield Gauge(id="gauge")
+        yield MiniGauge(id="mini")  # after the gauge: query_one(Gauge) finds the full one
         with VerticalScroll(id="panels"):
             yield Breakdown(id="breakdown")
             yield EventLog(id="events")
@@ -42,28 +71,38 @@ class DashboardScreen(Screen[None]):
             yield PlanPanel(id="plan")
             yield MemoryPanel(id="memory")
             yield SubagentsPanel(id="subagents")
+        yield KeysLine(id="keys")
         yield Footer()
 
-    def on_resize(self, event: events.Resize) -> None:
-        width = event.size.width
-        self.set_class(width >= WIDE, "-wide")
-        self.set_class(width >= XWIDE, "-xwide")
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if self.budget is not None:
+            self.show(self.budget)
 
     def show(self, budget: Budget) -> None:
         """Render a new budget in every panel."""
+        self.budget = budget
+        rows = self.legend.rows(budget, self.app.theme_variables, self.app.theme)
+        # query, not query_one: a budget can arrive while the app closes and the panels go.
         for panel in self.query(Panel):
+            panel.legend = rows
             panel.show(budget)
+            panel.refresh(layout=True)
         for level in ("warn", "critical"):
             self.set_class(budget.level == level, f"-{level}")
-        word = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}[budget.level]
+        word = LEVEL_WORD.get(budget.level, budget.level.upper())
         sub = "subagent " if budget.is_subagent else ""
         title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
-        self.query_one(TitleBar).update(title)
+        for bar in self.query(TitleBar):
+            bar.update(Content(title))  # titles come from the transcript: plain text
 
     def waiting(self, text: str) -> None:
         """No session to show yet: say so in the title bar."""
-        self.query_one(TitleBar).update(f" {text}")
+        for bar in self.query(TitleBar):
+            bar.update(Content(f" {text}"))  # a folder name: plain text
 
     @property
     def events_log(self) -> EventLog:

@@ -18,7 +18,7 @@ class ForkPicker(ModalScreen[str | None]):
     DEFAULT_CSS = """
     ForkPicker { align: center middle; }
     ForkPicker > Vertical {
-        width: 90%; max-width: 100; height: auto; max-height: 80%;
+        width: 90%; max-width: 100; min-width: 24; height: auto; max-height: 80%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     ForkPicker OptionList { height: auto; max-height: 20; }

@@ -1,4 +1,4 @@
-"""Help: what the panels mean and which keys do what."""
+"""Help: which keys do what, and what each panel and symbol means (one per line)."""
 
 from __future__ import annotations
 
@@ -11,41 +11,71 @@ from textual.widgets import Markdown
 HELP = """\
 # ctxdash
 
-Watches the current Claude Code session's context window, live.
+Where the current Claude Code session's context goes, live.
 
-| key | action |
-|---|---|
+## Keys
+
 {keys}
+- `ctrl+p` commands (Help, Sessions, themes…)
+- `q` or `Esc` closes a pop-up (this one too)
 
-**Levels.** Warning from 150K, critical from 180K on a 200K window (the same fractions on
-other windows). At critical: take a snapshot, write a summary, fork, or `/clear`.
+## Levels
 
-**Gauge.** `│` warn, `┃` critical, `╎` estimated auto-compact point.
-**Breakdown.** Rows add up to the exact size; `≈` marks estimated rows.
-**Growth.** `┃` marks a compaction in the sparkline.
-**Memory files.** T1 always loaded · T2 current work · T3 related (path rules) · T4 on demand.
+- **OK** below {warn}
+- **WARNING** from {warn}: plan a `/clear`
+- **CRITICAL** from {critical}: snapshot, summary, fork or `/clear` now
 
-Press `escape` or `?` to close.
+## Panels
+
+- **Title bar**: level, size / window, session title and id, in the level's colour
+- **Context**: size, share of the window, level, what is left to each level
+- **Breakdown**: where the tokens go; the rows add up to the size
+- **Events**: level crossings, compactions, session switches, actions
+- **Growth**: the size after each reply, the pace, turns left to each level
+- **Biggest items**: the largest things in context, with their turn and age
+- **Plan vs actual**: each part of the planned budget against what is used
+- **Memory files**: CLAUDE.md and rule files with tokens, lines and tier
+- **Subagents**: each subagent's own window (not part of the main one)
+
+## Symbols
+
+- `█` used, in the breakdown's colours, row by row
+- `░` free
+- `│` the warning level on the gauge bar
+- `┃` the critical level on the gauge bar
+- `╎` the estimated auto-compact point
+- `┃` in the growth line: a compaction
+- `≈` estimated, not an exact count
+- `T1` memory always loaded
+- `T2` memory of the current work
+- `T3` related memory (path rules)
+- `T4` memory loaded on demand
+- `!` a problem with a memory file
+- `▶` the session on screen (session list)
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal with the key table and a legend."""
+    """A modal with the keys, the levels, the panels and the symbols."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 90%; max-width: 90; height: 90%;
+        width: 90%; max-width: 90; min-width: 24; height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help-close")]
 
-    def __init__(self, keys: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, keys: list[tuple[str, str]], *, warn: str = "150K", critical: str = "180K"
+    ) -> None:
+        """``keys``: ``(key, what it does)``; ``warn``/``critical``: the levels in force."""
         super().__init__()
         self.keys = keys
+        self.levels = {"warn": warn, "critical": critical}
 
     def compose(self) -> ComposeResult:
-        rows = "\n".join(f"| `{k}` | {d} |" for k, d in self.keys)
+        keys = "\n".join(f"- `{k}` {d}" for k, d in self.keys)
         with VerticalScroll():
-            yield Markdown(HELP.format(keys=rows))
+            yield Markdown(HELP.format(keys=keys, **self.levels))

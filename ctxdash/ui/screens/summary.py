@@ -17,7 +17,7 @@ class SummaryPreview(ModalScreen[str | None]):
     DEFAULT_CSS = """
     SummaryPreview { align: center middle; }
     SummaryPreview > Vertical {
-        width: 95%; height: 90%; border: round $primary; background: $surface;
+        width: 95%; min-width: 24; height: 90%; border: round $primary; background: $surface;
     }
     SummaryPreview #summary-head { padding: 0 1; background: $panel; }
     SummaryPreview VerticalScroll { height: 1fr; padding: 0 1; }

@@ -9,10 +9,12 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import bar_cells, compact, truncate
+from ctxdash.ui.format import compact, fit, local_time, truncate
+from ctxdash.ui.legend import TOTALS
 from ctxdash.ui.widgets.panel import Panel
 
 LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}
+SHORT_LEVEL = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
 
 def short_model(model: str | None) -> str | None:
@@ -61,15 +63,15 @@ class Gauge(Panel):
         )
         parts = [f"{name} {compact(at - b.used)}" for name, at in left if at > b.used]
         if parts:
-            long = "to " + " · ".join(parts)
-            lines.append(Text(long if len(long) <= width else " ".join(parts), style="dim"))
+            short = [" ".join(parts[:n]) for n in range(len(parts), 0, -1)]
+            lines.append(Text(fit(["to " + " · ".join(parts), *short], width), style="dim"))
         else:
             lines.append(Text("past every level: act now", style=f"bold {colour}"))
         lines.append(Text(window_line(b, width), style="dim"))
         where = " · ".join(x for x in (short_model(b.model), b.project, b.git_branch) if x)
         lines.append(Text(truncate(where, width), style="dim"))
-        when = (b.last_activity or "")[11:19]
-        tail = f"last activity {when} UTC" if when else "no activity yet"
+        when = local_time(b.last_activity, self.app.clock())
+        tail = f"last activity {when}" if when else "no activity yet"
         if b.used_source == "post_tokens":
             tail += " · size from compaction"
         elif b.used_source == "estimate":
@@ -78,10 +80,24 @@ class Gauge(Panel):
         return Text("\n").join(lines)
 
     def _bar(self, b: Budget, width: int, colour: str) -> Text:
+        """The budget in ``width`` cells: used cells in the breakdown's colours, in its order."""
         scale = b.budget or b.window
-        filled = bar_cells(b.used / scale if scale else 0, width)
-        cells = ["█"] * filled + ["░"] * (width - filled)
-        styles = [colour] * filled + ["dim"] * (width - filled)
+        cells = ["░"] * width
+        styles = ["dim"] * width
+        done, edge = 0, 0
+        for row in self.legend:
+            if row.name in TOTALS or not scale:
+                continue
+            done += row.tokens
+            end = min(width, round(done / scale * width))
+            for i in range(edge, end):
+                cells[i], styles[i] = "█", row.colour
+            edge = max(edge, end)
+        filled = edge
+        if not self.legend:  # no rows yet: the level colour
+            filled = min(width, round(b.used / scale * width)) if scale else 0
+            for i in range(filled):
+                cells[i], styles[i] = "█", colour
         mark = self.app.theme_variables.get("ctx-mark", "white")
         for at, char in (
             (b.thresholds.warn, "│"),
@@ -92,11 +108,49 @@ class Gauge(Panel):
                 continue  # beyond the budget: named on the window line instead
             i = min(width - 1, round(at / scale * width))
             if 0 <= i < width:
+                under = styles[i] if i < filled else ""
+                back = under.split()[-1] if under and under != "dim" else ""
                 cells[i] = char
-                styles[i] = f"bold {mark}" if i >= filled else f"bold {mark} on {colour}"
+                styles[i] = f"bold {mark} on {back}" if back else f"bold {mark}"
         if b.window > b.budget and width > 1 and filled < width:
             cells[-1], styles[-1] = "▸", f"bold {mark}"  # the window goes on beyond the bar
         bar = Text()
         for char, style in zip(cells, styles, strict=True):
             bar.append(char, style=style)
         return bar
+
+
+class MiniGauge(Gauge):
+    """The whole dashboard in a tiny pane: the level, the size and the bar."""
+
+    DEFAULT_CSS = """
+    MiniGauge { border: none; padding: 0; height: auto; }
+    """
+
+    def render(self) -> RenderableType:
+        width = self.inner_width
+        if self.budget is None:
+            return Text(fit(["ctxdash: waiting for data…", "waiting…", "…"], width), style="dim")
+        b = self.budget
+        colour = self.level(b.level)
+        scale = b.budget or b.window
+        pct = f"{100 * b.used / scale:.0f}%" if scale else ""
+        word, short = LEVEL_WORD.get(b.level, b.level.upper()), SHORT_LEVEL.get(b.level, "?")
+        used, window = compact(b.used), compact(scale)
+        head = fit(
+            [
+                f"{word} {used}/{window} {pct}",
+                f"{short} {used}/{window} {pct}",
+                f"{short} {used} {pct}",
+                f"{used} {pct}",
+                f"{short} {pct}",
+                pct,
+            ],
+            width,
+        )
+        lines = [Text(head.ljust(width), style=f"bold reverse {colour}")]
+        if self.size.height >= 2:
+            lines.append(self._bar(b, width, colour))
+        if self.size.height >= 3 and width >= 14:
+            lines.append(Text(fit(["too small for the panels", "too small"], width), style="dim"))
+        return Text("\n").join(lines)

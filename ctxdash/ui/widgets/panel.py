@@ -8,6 +8,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ctxdash.core.budget import Budget
+from ctxdash.ui.legend import LegendRow
 from ctxdash.ui.theming import category_colour, level_colour
 
 
@@ -17,7 +18,7 @@ class Panel(Widget):
     DEFAULT_CSS = """
     Panel {
         height: auto;
-        border: round $panel-lighten-2;
+        border: round $foreground 25%;
         border-title-color: $text-muted;
         border-title-style: bold;
         padding: 0 1;
@@ -28,6 +29,9 @@ class Panel(Widget):
     budget: reactive[Budget | None] = reactive(None, layout=True)
     """The budget on screen (``None`` until the first one arrives)."""
 
+    legend: list[LegendRow] = []  # replaced with each budget, never mutated
+    """The breakdown's rows with their colours (set by the dashboard with each budget)."""
+
     def on_mount(self) -> None:
         self.border_title = self.TITLE
 
@@ -37,8 +41,8 @@ class Panel(Widget):
 
     @property
     def inner_width(self) -> int:
-        """Columns available for content."""
-        return max(10, self.size.width - 4)
+        """Columns available for content (inside the border and the padding)."""
+        return max(1, self.size.width)
 
     def colour(self, category: str) -> str:
         """The theme colour of a breakdown category."""

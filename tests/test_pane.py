@@ -1,0 +1,195 @@
+"""A side pane kept open all day: every size, keys in pop-ups, narrow footer and toasts."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App
+
+from ctxdash import cli
+from ctxdash.ui.app import CtxDashApp
+from ctxdash.ui.screens.dashboard import SHORT, TINY, DashboardScreen
+from ctxdash.ui.screens.fork import ForkPicker
+from ctxdash.ui.screens.help import HelpScreen
+from ctxdash.ui.screens.sessions import SessionListScreen
+from ctxdash.ui.screens.summary import SummaryPreview
+from tests.ui_support import fixed_app, fixed_demo, screen_lines
+
+SIZES = [
+    (8, 4), (10, 5), (16, 6), (25, 9), (26, 16), (30, 12), (40, 30), (50, 20),
+    (60, 40), (79, 24), (80, 24), (100, 30), (159, 50), (160, 50), (300, 100), (8, 4),
+]  # fmt: skip
+
+
+async def _settle(app: CtxDashApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _wait_screen(pilot, kind) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(pilot.app.screen, kind):
+            return
+    raise AssertionError(f"{kind.__name__} did not open")
+
+
+async def test_every_size_and_every_resize_renders() -> None:
+    """From 8x4 to 300x100 and back: no crash; tiny panes show the one-line gauge."""
+    demo = fixed_demo(41, name="sizes")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        for width, height in SIZES:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            lines = screen_lines(app)
+            assert len(lines) == height
+            assert all(len(line) == width for line in lines)
+            text = "\n".join(lines)
+            if width < TINY or height < SHORT:
+                assert "%" in lines[0], lines  # the gauge line: level, size, share
+                assert "Breakdown" not in text
+            else:
+                assert "Breakdown" in text
+                assert "173.1K" in text
+    assert app.return_code in (None, 0)
+
+
+@pytest.mark.parametrize("key", ["question_mark", "l", "c", "f"])
+async def test_resizing_a_pop_up_down_to_8_columns(key: str) -> None:
+    demo = fixed_demo(12, name=f"popsize-{key}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press(key)
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, DashboardScreen)
+        for width, height in [(40, 20), (20, 8), (8, 4), (300, 100), (50, 30)]:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            assert len(screen_lines(app)) == height
+
+
+def test_a_crash_of_the_app_exits_1(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    class Crashes(App[None]):
+        def on_mount(self) -> None:
+            raise ValueError("Sign not allowed in string format specifier")
+
+        def run(self, **kwargs: object) -> None:  # type: ignore[override]
+            super().run(headless=True)
+
+    import ctxdash.ui.app
+
+    monkeypatch.setattr(ctxdash.ui.app, "make_app", lambda settings: Crashes())
+    assert cli.main([]) == 1
+    out = capsys.readouterr()
+    assert "Sign not allowed" in out.out + out.err
+
+
+# ---------------------------------------------------------------------------- point 2
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [("question_mark", HelpScreen), ("l", SessionListScreen), ("c", SummaryPreview),
+     ("f", ForkPicker)],
+)  # fmt: skip
+@pytest.mark.parametrize("close", ["q", "escape"])
+async def test_q_and_escape_close_a_pop_up_and_q_quits_only_the_dashboard(
+    key: str, kind: type, close: str
+) -> None:
+    demo = fixed_demo(12, name=f"keys-{key}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press(key)
+        await _wait_screen(pilot, kind)
+        await pilot.press(close)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, DashboardScreen)
+        assert app.return_code is None  # still running
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert app.return_code == 0
+
+
+# ---------------------------------------------------------------------------- point 8
+
+
+@pytest.mark.parametrize("width", [40, 50, 60])
+async def test_a_narrow_pane_has_one_line_of_keys_not_a_cut_footer(width: int) -> None:
+    demo = fixed_demo(12, name=f"footer-{width}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await _settle(app, pilot)
+        bottom = screen_lines(app)[-1]
+        assert bottom.strip().startswith("? help")
+        assert "▏" not in bottom
+        assert "Summar" not in bottom
+
+
+async def test_a_wide_pane_shows_every_key_and_q_for_quit() -> None:
+    demo = fixed_demo(12, name="footer-wide")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        bottom = screen_lines(app)[-1]
+        for part in ("q Quit", "s Snapshot", "f Fork", "c Summary", "l Sessions", "t Theme",
+                     "? Help"):  # fmt: skip
+            assert part in bottom, bottom
+        assert "^c" not in bottom
+
+
+async def test_narrow_toasts_are_one_short_line_and_do_not_stack() -> None:
+    demo = fixed_demo(12, name="toasts")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(40, 30), notifications=True) as pilot:
+        await _settle(app, pilot)
+        app.clear_notifications()
+        long = "a very long message that would wrap into many lines " * 4
+        app.notify(long, title="Context warning", severity="warning")
+        app.notify(long, title="Compaction")
+        app.notify("[bold]not markup[/]")
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert len(notes) == 1
+        assert len(notes[0].message) <= 36
+        toast_rows = [line for line in screen_lines(app) if "not markup" in line]
+        assert toast_rows
+        assert "[bold]" in toast_rows[0]
+
+
+async def test_events_use_home_and_project_names_and_cut_with_an_ellipsis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    demo = fixed_demo(12, name="events")
+    monkeypatch.setenv("HOME", str(demo.base))
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(40, 80)) as pilot:
+        await _settle(app, pilot)
+        app.event(f"snapshot saved in {demo.base}/a/very/long/folder/name/for/the/snapshot")
+        await pilot.pause()
+        events = app.get_screen_dashboard().events_log.lines
+        assert any("watching" in e and "demo_app" in e for e in events)
+        assert not any("-tmp-ctxdash" in e for e in events)
+        text = "\n".join(screen_lines(app))
+        assert "~/work/demo_app" in text or "demo_app" in text
+        assert "snapshot saved in ~/a/very" in text
+        snapshot_line = next(line for line in screen_lines(app) if "snapshot saved" in line)
+        assert "…" in snapshot_line
+
+
+async def test_a_budget_arriving_while_the_panels_go_is_ignored() -> None:
+    """The app can get a last budget while it closes: no crash on the way out."""
+    from ctxdash.ui.widgets.panel import Panel
+
+    demo = fixed_demo(12, name="closing")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        budget = app.budget
+        assert budget is not None
+        screen = app.get_screen_dashboard()
+        await screen.query(Panel).remove()
+        screen.show(budget)
+        await pilot.pause()

@@ -1,0 +1,137 @@
+"""What the panels show: breakdown order and colours, the gauge bar, items, local times."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import msgspec
+import pytest
+from rich.text import Text
+
+from ctxdash.core.budget import Budget
+from ctxdash.core.config import Config
+from ctxdash.core.status import session_budget
+from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.ui.app import CtxDashApp
+from ctxdash.ui.messages import BudgetChanged
+from ctxdash.ui.widgets.breakdown import Breakdown
+from ctxdash.ui.widgets.gauge import Gauge
+from ctxdash.ui.widgets.items import BiggestItems
+from tests.ui_support import FIXED_NOW, fixed_app, fixed_demo, screen_lines
+
+
+async def _settle(app: CtxDashApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _rows(app: CtxDashApp) -> list[tuple[str, str]]:
+    """``(label, colour of its square)`` of each breakdown row, as rendered."""
+    text = app.screen.query_one(Breakdown).render()
+    assert isinstance(text, Text)
+    rows = []
+    for line in text.split("\n"):
+        colour = next(str(s.style) for s in line.spans if s.start == 0)
+        label = re.sub(r"\s+≈?[\d.]+[KM]?(\s.*)?$", "", line.plain[2:]).strip()
+        rows.append((label, colour))
+    return rows
+
+
+def _with(budget: Budget, **tokens: int) -> Budget:
+    cats = [
+        msgspec.structs.replace(c, tokens=tokens.get(c.name, c.tokens)) for c in budget.categories
+    ]
+    return msgspec.structs.replace(budget, categories=cats)
+
+
+async def test_breakdown_rows_keep_their_order_until_a_big_change() -> None:
+    demo = fixed_demo(41, name="order")
+    base = session_budget(demo.transcript, config=Config(), counter=HeuristicCounter())
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await _settle(app, pilot)
+        first = [label for label, _ in _rows(app)]
+        # Two neighbours trade places by a few hundred tokens: the order stays.
+        cats = sorted(base.categories, key=lambda c: -c.tokens)
+        a, b = cats[4], cats[5]
+        app.post_message(BudgetChanged(_with(base, **{a.name: b.tokens, b.name: a.tokens})))
+        await pilot.pause()
+        assert [label for label, _ in _rows(app)] == first
+        # One row grows far past the top one: sorted again.
+        small = cats[-1]
+        app.post_message(BudgetChanged(_with(base, **{small.name: cats[0].tokens * 2})))
+        await pilot.pause()
+        assert [label for label, _ in _rows(app)][0] != first[0]
+
+
+@pytest.mark.parametrize("theme", ["ctxdash-dark", "ctxdash-light", "ctxdash-cb"])
+async def test_every_visible_row_has_its_own_colour_and_the_gauge_bar_uses_them(
+    theme: str,
+) -> None:
+    demo = fixed_demo(41, name=f"colours-{theme}")
+    app = fixed_app(demo.transcript, theme=theme)
+    async with app.run_test(size=(80, 60)) as pilot:
+        await _settle(app, pilot)
+        rows = _rows(app)
+        colours = [colour for _, colour in rows]
+        assert len(rows) > 12
+        assert len(set(colours)) == len(colours), rows
+        bar = app.screen.query_one(Gauge).render().split("\n")[1]  # type: ignore[union-attr]
+        used = {str(s.style) for s in bar.spans if "█" in bar.plain[s.start : s.end]}
+        # The largest rows are wide enough to be seen in the bar, in their own colours.
+        assert {colours[0], colours[1], colours[2]} <= used, (used, rows[:3])
+
+
+@pytest.mark.parametrize("width", [30, 40, 50, 60, 80, 120])
+async def test_breakdown_labels_are_consistent_and_never_touch_the_numbers(width: int) -> None:
+    demo = fixed_demo(41, name=f"labels-{width}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(width, 60)) as pilot:
+        await _settle(app, pilot)
+        text = app.screen.query_one(Breakdown).render()
+        lines = text.plain.split("\n")  # type: ignore[union-attr]
+        for line in lines:
+            assert re.match(r"^■ \S.*?\S +≈?[\d.]+[KM]?( +[\d.]+%)?( .*)?$", line), line
+        tools = [line for line in lines if "Read" in line or "Bash" in line or "Grep" in line]
+        assert len(tools) == 3
+        forms = {line[2:].split()[0] for line in tools}
+        assert len(forms) == 1, tools  # "Tool results · X" everywhere, or "Result X"
+
+
+@pytest.mark.parametrize("width", [40, 80, 160])
+async def test_biggest_items_have_aligned_columns_with_headings(width: int) -> None:
+    demo = fixed_demo(41, name="items")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(width, 100)) as pilot:
+        await _settle(app, pilot)
+        text = app.screen.query_one(BiggestItems).render()
+        lines = text.plain.split("\n")  # type: ignore[union-attr]
+        head = lines[0].split()
+        assert head == ["tokens", "kind", "item", "turn", "age"]
+        assert not any(re.search(r"\breply\s+reply\b", line) for line in lines)
+        # Right-aligned turn and age columns end at the same cell on every line.
+        assert {len(line) for line in lines} == {app.screen.query_one(BiggestItems).size.width}
+        turn_end = lines[0].index("turn") + 4
+        assert all(line[turn_end - 1].isdigit() for line in lines[1:])
+
+
+async def test_times_are_local_with_a_date_when_not_today(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the autouse fixture resets it (and tzset)
+    time.tzset()
+    demo = fixed_demo(41, name="tz")  # last reply at 09:54:15 UTC: 18:54:15 in Tokyo
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await _settle(app, pilot)
+        text = "\n".join(screen_lines(app))
+        assert "last activity 18:54:15" in text
+        assert "UTC" not in text
+        assert app.get_screen_dashboard().events_log.lines[0].startswith("21:00:00 ")
+    later = fixed_app(demo.transcript)
+    later.clock = lambda: FIXED_NOW + timedelta(days=2)
+    async with later.run_test(size=(80, 40)) as pilot:
+        await _settle(later, pilot)
+        assert "last activity Mar 02 18:54" in "\n".join(screen_lines(later))
