@@ -214,3 +214,37 @@ async def test_session_list_years_order_alignment_columns_and_filter() -> None:
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, SessionListScreen)
+
+
+async def test_session_list_says_when_nothing_matches() -> None:
+    demo = fixed_demo(5, name="empty")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        app.push_screen(SessionListScreen([], None))
+        await pilot.pause(0.2)
+        assert "no sessions" in "\n".join(_lines(app))
+        app.pop_screen()
+        app.push_screen(SessionListScreen(list(ROWS), None))
+        await pilot.pause(0.2)
+        await pilot.press("z", "z", "z")
+        await pilot.pause(0.2)
+        assert "nothing matches" in "\n".join(_lines(app))
+
+
+def _lines(app: CtxDashApp) -> list[str]:
+    from tests.ui_support import screen_lines
+
+    return screen_lines(app)
+
+
+async def test_fork_prompts_are_shown_as_text() -> None:
+    from ctxdash.ui.screens.fork import ForkPicker
+
+    demo = fixed_demo(5, name="forktext")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await _settle(app, pilot)
+        app.push_screen(ForkPicker([("u1", "see [bold]this[/] and [link=x]that[/link]")]))
+        await pilot.pause(0.2)
+        assert "see [bold]this[/] and [link=x]that[/link]" in "\n".join(_lines(app))

@@ -140,23 +140,29 @@ async def test_a_wide_pane_shows_every_key_and_q_for_quit() -> None:
         assert "^c" not in bottom
 
 
-async def test_narrow_toasts_are_one_short_line_and_do_not_stack() -> None:
+@pytest.mark.parametrize("width", [40, 60, 79])
+async def test_narrow_toasts_are_one_short_line_and_do_not_stack(width: int) -> None:
     demo = fixed_demo(12, name="toasts")
     app = fixed_app(demo.transcript)
-    async with app.run_test(size=(40, 30), notifications=True) as pilot:
+    async with app.run_test(size=(width, 30), notifications=True) as pilot:
         await _settle(app, pilot)
         app.clear_notifications()
         long = "a very long message that would wrap into many lines " * 4
         app.notify(long, title="Context warning", severity="warning")
-        app.notify(long, title="Compaction")
         app.notify("[bold]not markup[/]")
         await pilot.pause()
-        notes = list(app._notifications)
-        assert len(notes) == 1
-        assert len(notes[0].message) <= 36
         toast_rows = [line for line in screen_lines(app) if "not markup" in line]
         assert toast_rows
-        assert "[bold]" in toast_rows[0]
+        assert "[bold]" in toast_rows[0]  # shown as text, not as markup
+        app.notify(long, title="Compaction")
+        app.notify(long)
+        await pilot.pause()
+        notes = list(app._notifications)
+        assert len(notes) == 1  # the newest only
+        assert len(notes[0].message) <= width - 4
+        assert notes[0].message.endswith("…")
+        rows = [line for line in screen_lines(app) if "a very long" in line]
+        assert len(rows) == 1  # one line on screen
 
 
 async def test_events_use_home_and_project_names_and_cut_with_an_ellipsis(

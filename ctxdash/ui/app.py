@@ -65,7 +65,7 @@ class AppSettings:
 
 
 #: Below this many columns a toast is one short line, and only the newest one stays.
-NARROW_TOASTS = 60
+NARROW_TOASTS = 80
 
 
 def _utc_now() -> datetime:

@@ -36,7 +36,7 @@ class ForkPicker(ModalScreen[str | None]):
             options.append(Option(f"up to: {truncate(' '.join(text.split()), 80)}", id=uuid))
         with Vertical():
             yield Static("Fork into a new session `claude --resume` opens. Enter picks.")
-            yield OptionList(*options)
+            yield OptionList(*options, markup=False)  # prompts are transcript text
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

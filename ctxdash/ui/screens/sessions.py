@@ -91,6 +91,7 @@ class SessionListScreen(ModalScreen[Path | None]):
     SessionListScreen #hint { color: $text-muted; height: 1; }
     SessionListScreen #filter { border: none; height: 1; padding: 0 1; background: $panel; }
     SessionListScreen DataTable { height: 1fr; }
+    SessionListScreen #empty { color: $text-muted; padding: 0 1; height: 1; }
     """
     BINDINGS = [
         Binding("escape", "escape", "Close", id="sessions-close"),
@@ -109,6 +110,7 @@ class SessionListScreen(ModalScreen[Path | None]):
         with Vertical():
             yield Hint(id="hint")
             yield Input(placeholder="filter: type words", id="filter")
+            yield Static("", id="empty")
             yield DataTable(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -142,6 +144,9 @@ class SessionListScreen(ModalScreen[Path | None]):
                 "session": Text(row.session_id[:ID_W]),
             }
             table.add_row(*(cells[key] for key in widths), key=row.transcript)
+        empty = self.query_one("#empty", Static)
+        empty.update("" if table.row_count else "nothing matches" if words else "no sessions")
+        empty.display = not table.row_count
 
     def on_key(self, event: events.Key) -> None:
         """Typing on the list goes to the filter (``q`` closes, ``/`` also filters)."""
