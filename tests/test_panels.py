@@ -135,3 +135,24 @@ async def test_times_are_local_with_a_date_when_not_today(
     async with later.run_test(size=(80, 40)) as pilot:
         await _settle(later, pilot)
         assert "last activity Mar 02 18:54" in "\n".join(screen_lines(later))
+
+
+async def test_g_shows_the_breakdown_as_slash_context() -> None:
+    """`g` switches the breakdown to /context's rows and back; the fine rows are the default."""
+    app = fixed_app(fixed_demo(41, name="groups").transcript)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await _settle(app, pilot)
+        panel = app.screen.query_one(Breakdown)
+        assert not panel.grouped
+        fine = str(panel.render())
+        await pilot.press("g")
+        await pilot.pause()
+        assert panel.grouped
+        assert panel.border_title == Breakdown.GROUPED_TITLE
+        grouped = str(panel.render())
+        assert "Messages" in grouped
+        assert "Free space" in grouped
+        assert grouped != fine
+        await pilot.press("g")
+        await pilot.pause()
+        assert not panel.grouped

@@ -52,7 +52,17 @@ class DashboardScreen(Screen[None]):
         (XWIDE, "-xwide"),
     ]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT, "-tall")]
-    BINDINGS = [Binding("q", "app.quit", "Quit", id="quit", tooltip="Quit ctxdash")]
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Quit ctxdash"),
+        Binding(
+            "g",
+            "toggle_groups",
+            "/context view",
+            show=False,  # the footer is full at 80 columns; help and the palette list it
+            id="context-view",
+            tooltip="Show the breakdown in the rows of Claude Code's /context, or the fine rows",
+        ),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,6 +108,12 @@ class DashboardScreen(Screen[None]):
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):
             bar.update(Content(title))  # titles come from the transcript: plain text
+
+    def action_toggle_groups(self) -> None:
+        """Switch the breakdown between its fine rows and ``/context``'s rows."""
+        for panel in self.query(Breakdown):
+            panel.grouped = not panel.grouped
+            panel.refresh(layout=True)
 
     def waiting(self, text: str) -> None:
         """No session to show yet: say so in the title bar."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual.reactive import reactive
 
 from ctxdash.core.budget import Budget
 from ctxdash.ui.format import bar_cells, compact, fit_label
@@ -19,12 +20,38 @@ SHARE = 6
 PREFIX = 15
 
 
+#: The colour of each ``/context`` row: the breakdown category it mostly holds.
+GROUP_COLOURS = {
+    "System prompt": "system",
+    "System tools": "tools",
+    "MCP tools": "mcp_tools",
+    "Custom agents": "agents",
+    "Memory files": "memory:",
+    "Skills": "skills",
+    "Messages": "user_prompts",
+    "Free space": "free",
+    "Autocompact buffer": "reserve",
+}
+
+
 class Breakdown(Panel):
-    """Where the tokens go, in a stable order, then free space and the reserve."""
+    """Where the tokens go, in a stable order, then free space and the reserve.
+
+    ``grouped`` shows the same context in the rows of Claude Code's ``/context`` instead.
+    """
 
     TITLE = "Breakdown · % of used"
+    GROUPED_TITLE = "As /context · % of window"
+
+    grouped: reactive[bool] = reactive(False)
+    """Show ``/context``'s rows (and shares of the window) instead of the fine rows."""
+
+    def watch_grouped(self, grouped: bool) -> None:
+        self.border_title = self.GROUPED_TITLE if grouped else self.TITLE
 
     def render_budget(self, b: Budget) -> RenderableType:
+        if self.grouped:
+            return self._render_groups(b)
         width = self.inner_width
         rows = self.legend
         # Columns: "■ " label " ≈" tokens [" " share] [" " bar]; the bar and the share go first.
@@ -49,4 +76,22 @@ class Breakdown(Panel):
                 line.append(" ")
                 line.append("█" * bar_cells(share, bar_w), style=row.colour)
             lines.append(line)
+        return Text("\n").join(lines)
+
+    def _render_groups(self, b: Budget) -> RenderableType:
+        """``/context``'s rows: System prompt, System tools, … Free space, Autocompact buffer."""
+        width = self.inner_width
+        share_w = SHARE if width - 2 - NUMBERS - SHARE >= 14 else 0
+        label_w = max(1, min(20, width - 2 - NUMBERS - share_w))
+        lines = []
+        for group in b.context_groups:
+            line = Text()
+            line.append("■ ", style=self.colour(GROUP_COLOURS.get(group.name, "other")))
+            line.append(f"{fit_label(group.name, label_w, short=False):<{label_w}}")
+            line.append(f" {compact(group.tokens):>7}")
+            if share_w and b.window:
+                line.append(f" {100 * group.tokens / b.window:4.1f}%")
+            lines.append(line)
+        if not lines:
+            return Text("no /context view for this session")
         return Text("\n").join(lines)
