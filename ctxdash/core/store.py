@@ -2,7 +2,8 @@
 
 :class:`Tracker` pairs a :class:`~ctxdash.core.tail.FileTail` with a
 :class:`~ctxdash.core.session.SessionState`. ``poll()`` parses only the bytes appended since
-the last call; a truncated, rewritten or replaced file is parsed again from the start. The
+the last call (a first call starts at the last compaction, see :mod:`ctxdash.core.coldstart`);
+a truncated, rewritten or replaced file is parsed again from the start. The
 state is saved under the cache dir (msgpack, written atomically) keyed by the file's path; the
 tail's inode, offset and fingerprint decide whether a saved state still applies, so a restart
 parses only what was appended meanwhile.
@@ -18,6 +19,7 @@ import msgspec
 
 from ctxdash import __version__
 from ctxdash.core import paths
+from ctxdash.core.coldstart import cold_start
 from ctxdash.core.session import SessionState
 from ctxdash.core.tail import FileTail, TailState
 from ctxdash.core.tokens import TokenCounter
@@ -58,6 +60,8 @@ class Tracker:
         sidechain: Parse as a subagent transcript; by default decided from the file name.
         use_cache: Load and save the persisted state.
         counter: Token counter (tests inject a fake one); default: the offline tokenizer.
+        cold: Start a parse from nothing at the last compaction (:mod:`ctxdash.core.coldstart`);
+            ``False`` reads every line from the first byte (same result, slower).
     """
 
     def __init__(
@@ -67,14 +71,18 @@ class Tracker:
         sidechain: bool | None = None,
         use_cache: bool = True,
         counter: TokenCounter | None = None,
+        cold: bool = True,
     ) -> None:
         self.path = Path(path)
+        self.cold = cold
         self.sidechain = is_subagent_file(self.path) if sidechain is None else sidechain
         self.use_cache = use_cache
         self.counter = counter
         self.state = SessionState(sidechain=self.sidechain)
         self.tail = FileTail(self.path)
         self.loaded_from_cache = False
+        #: Where a cold start skipped to (the last clean compaction), 0 when it did not.
+        self.started_at = 0
         self._dirty = False
         if use_cache:
             self._load()
@@ -104,6 +112,12 @@ class Tracker:
             OSError: the file cannot be read (vanished, no permission).
         """
         changed = False
+        if self.cold and self.tail.state.offset == 0 and not self.tail.state.remainder:
+            start = cold_start(self.path, sidechain=self.sidechain)
+            if start is not None:
+                self.state, self.tail = start.state, FileTail(self.path, start.tail)
+                self.started_at = start.tail.offset
+                changed = True
         for chunk in self.tail.read():
             if chunk.reset:
                 resets = self.state.counters.resets + 1
