@@ -48,6 +48,15 @@ def _command() -> str:
     return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m ctxdash"
 
 
+def statusline_command() -> str:
+    """What Claude Code runs for the status line: this interpreter running the status-line
+    module alone (it starts in the time of a bare Python). Never ``python -m ctxdash``, which
+    would import the whole command line after every reply."""
+    from ctxdash.statusline import FAST
+
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(FAST)} statusline"
+
+
 def hook_config(command: str) -> dict[str, list[dict[str, object]]]:
     """ctxdash's hook entries for settings.json."""
 
@@ -156,7 +165,7 @@ def cmd_statusline(args: argparse.Namespace) -> int:
 
     path = _settings(args)
     if args.action == "install":
-        line = {"type": "command", "command": f"{_command()} statusline", "padding": 0}
+        line = {"type": "command", "command": statusline_command(), "padding": 0}
         return _apply(args, plan_install(path, hooks={}, status_line=line))
     return _apply(args, plan_uninstall(path, parts=["statusLine"]))
 

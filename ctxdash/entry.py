@@ -9,10 +9,15 @@ import sys
 
 def main() -> int:
     """Dispatch the status line early; everything else goes to :mod:`ctxdash.cli`."""
-    if sys.argv[1:] == ["statusline"]:
-        from ctxdash.statusline import main as statusline
+    args = sys.argv[1:]
+    if args[:1] == ["statusline"]:
+        from ctxdash.statusline import parse_wrap
 
-        return statusline(None)
+        wrap = parse_wrap(args[1:])
+        if wrap is not False:
+            from ctxdash.statusline import main as statusline
+
+            return statusline(wrap)
     from ctxdash.cli import main as cli_main
 
     return cli_main()

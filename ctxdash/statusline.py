@@ -6,21 +6,24 @@ it is slow, so it imports almost nothing: the size comes from the payload's ``cu
 summary the last ``ctxdash status`` or dashboard refresh left behind. Levels are those of the
 budget (200K unless ``budget`` in ctxdash's config says otherwise; configured thresholds
 apply). A payload without ``context_window`` (older Claude Code) is completed from the end of
-its transcript. It records the payload's window and model id (which carries ``[1m]``) for the
+its transcript, and so is one whose counts are all zero (right after ``/compact`` and before the
+first reply). It records the payload's window and model id (which carries ``[1m]``) for the
 engine. It never prints a traceback: on any problem it prints what it can and exits 0.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sys
 
+from ctxdash import _json_lite as json
 from ctxdash.core import levels as lv
 
-#: How much of the transcript's end is read when the payload has no usage.
-TAIL = 256 * 1024
+#: How much of the transcript's end is read when the payload has no usage: this much first,
+#: up to ``TAIL_MAX`` when no reply or compaction is found in it.
+TAIL = 64 * 1024
+TAIL_MAX = 4 * 1024 * 1024
+_MARKS = (b'"usage"', b'"compact_boundary"')
 COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
 WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
@@ -76,48 +79,98 @@ def _context(usage: dict) -> int:  # type: ignore[type-arg]
 
 
 def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
+    """The size Claude Code reports; ``None`` when it reports none, or zeros (right after
+    ``/compact`` and before the first reply its counts are all 0)."""
     cw = payload.get("context_window") or {}
     usage = cw.get("current_usage")
     if isinstance(usage, dict):
-        return _context(usage)
+        return _context(usage) or None
     return None
 
 
-def _from_transcript(payload: dict) -> tuple[int | None, str | None]:  # type: ignore[type-arg]
-    """The last main-chain reply's size and model, from the end of the transcript."""
-    path = payload.get("transcript_path")
+def transcript_figure(path: object) -> tuple[str, int, str | None] | None:
+    """The latest figure at the end of a transcript, read backwards.
+
+    ``("used", n, model)``: the last main-chain reply's request size (exact) and model;
+    ``("compacted", n, None)``: a compaction came last, ``n`` its ``postTokens`` (what the
+    summary kept, without the system prompt, tools and memory). ``None``: nothing found in the
+    last ``TAIL_MAX`` bytes, or not a readable regular file.
+    """
     if not isinstance(path, str) or not path or not os.path.isfile(path):
-        return None, None  # a FIFO or a device would block: regular files only
+        return None  # a FIFO or a device would block: regular files only
     try:
         with open(path, "rb") as fh:
-            fh.seek(0, 2)
-            size = fh.tell()
-            fh.seek(max(0, size - TAIL))
-            lines = fh.read(TAIL).split(b"\n")
+            size = os.fstat(fh.fileno()).st_size
+            span = TAIL
+            while True:  # the end first; further back only when nothing is found there
+                start = max(0, size - span)
+                fh.seek(start)
+                found = _last_figure(fh.read(size - start), cut=start > 0)
+                if found is not None or start == 0 or span >= TAIL_MAX:
+                    return found
+                span = min(TAIL_MAX, span * 8)
     except OSError:
-        return None, None
-    for raw in reversed(lines[1:] if size > TAIL else lines):
-        if b'"compact_boundary"' in raw:
-            return None, None  # compacted since: the size is not in the file yet
-        if b'"assistant"' not in raw or b'"usage"' not in raw:
-            continue
-        try:
-            rec = json.loads(raw)
-        except ValueError:
-            continue
-        msg = rec.get("message") if isinstance(rec, dict) else None
-        if (
-            rec.get("type") != "assistant"
-            or rec.get("isSidechain")
-            or rec.get("isApiErrorMessage")
-            or not isinstance(msg, dict)
-            or not isinstance(msg.get("usage"), dict)
-            or msg.get("model") == "<synthetic>"
-        ):
-            continue
-        model = msg.get("model")
-        return _context(msg["usage"]), model if isinstance(model, str) else None
-    return None, None
+        return None
+
+
+def _last_figure(tail: bytes, *, cut: bool) -> tuple[str, int, str | None] | None:
+    """The figure of the last line of ``tail`` that has one (``cut``: its first line is a
+    piece of a line, and not read)."""
+    end = len(tail)
+    while end > 0:
+        at = max(tail.rfind(mark, 0, end) for mark in _MARKS)
+        if at < 0:
+            return None
+        lo = tail.rfind(b"\n", 0, at) + 1
+        if lo == 0 and cut:
+            return None
+        hi = tail.find(b"\n", at)
+        found = _figure(tail[lo : hi if hi >= 0 else len(tail)])
+        if found is not None:
+            return found
+        end = lo
+    return None
+
+
+def _figure(line: bytes) -> tuple[str, int, str | None] | None:
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(rec, dict) or rec.get("isSidechain"):
+        return None
+    if rec.get("type") == "system" and rec.get("subtype") == "compact_boundary":
+        meta = rec.get("compactMetadata")
+        post = meta.get("postTokens") if isinstance(meta, dict) else None
+        return "compacted", post if isinstance(post, int) and post > 0 else 0, None
+    msg = rec.get("message")
+    if (
+        rec.get("type") != "assistant"
+        or rec.get("isApiErrorMessage")
+        or not isinstance(msg, dict)
+        or not isinstance(msg.get("usage"), dict)
+        or msg.get("model") == "<synthetic>"
+    ):
+        return None
+    total = 0
+    for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+        value = msg["usage"].get(key)
+        total += value if isinstance(value, int) and value > 0 else 0
+    model = msg.get("model")
+    return "used", total, model if isinstance(model, str) else None
+
+
+def _fallback(payload: dict, summary: dict) -> tuple[object, str | None, str]:  # type: ignore[type-arg]
+    """``(used, model, "≈" or "")`` when the payload has no size: from the transcript."""
+    found = transcript_figure(payload.get("transcript_path"))
+    if found is not None and found[0] == "used":
+        return found[1], found[2], ""
+    if found is not None:  # compacted, no reply yet: the next request's size is estimated
+        if summary.get("fresh") and isinstance(summary.get("used"), int):
+            return summary["used"], None, "≈"
+        kept = summary.get("kept")
+        return found[1] + (kept if isinstance(kept, int) else 0), None, "≈"
+    return summary.get("used"), None, "≈"
 
 
 def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
@@ -182,27 +235,34 @@ def _levels(window: int) -> tuple[int, int, int]:
     return budget, warn, critical
 
 
-def _summary(session_id: str | None) -> dict:
-    if not session_id:
+def _summary(session_id: object, transcript: object = None) -> dict:  # type: ignore[type-arg]
+    """The last ``ctxdash status`` / dashboard figures; ``fresh``: written after the
+    transcript last changed."""
+    if not isinstance(session_id, str) or not session_id or "/" in session_id:
         return {}
     try:
         with open(os.path.join(_state_dir(), "budgets", f"{session_id}.json"), "rb") as fh:
             data = json.loads(fh.read())
+            written = os.fstat(fh.fileno()).st_mtime
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    try:
+        data["fresh"] = isinstance(transcript, str) and written >= os.stat(transcript).st_mtime
+    except OSError:
+        data["fresh"] = False
+    return data
 
 
 def render(payload: dict, colour: bool = True) -> str:
     """One compact line: used / budget, level, window, biggest category, tokens to compact."""
-    summary = _summary(payload.get("session_id"))
-    used = _used(payload)
+    summary = _summary(payload.get("session_id"), payload.get("transcript_path"))
+    used: object = _used(payload)
     model = None
     approx = ""
-    if used is None and not isinstance(payload.get("context_window"), dict):
-        used, model = _from_transcript(payload)
     if used is None:
-        used, approx = summary.get("used"), "≈"
+        used, model, approx = _fallback(payload, summary)
     if not isinstance(used, int):
         return "ctx —"
     window = _window(payload, model)
@@ -232,8 +292,10 @@ def run(argv_wrap: str | None, stdin: bytes) -> str:
             payload = {}
     except ValueError:
         payload = {}
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib would cost the status line an import
         record(payload)
+    except OSError:
+        pass
     colour = not os.environ.get("NO_COLOR")
     ours = render(payload, colour)
     if not argv_wrap:
@@ -263,8 +325,40 @@ def main(wrap: str | None = None) -> int:
     return 0
 
 
+def parse_wrap(args: list[str]) -> str | None | bool:
+    """The ``--wrap`` command of ``statusline [--wrap CMD]`` arguments; ``None`` without one,
+    ``False`` for anything else (left to the full command line parser)."""
+    if not args:
+        return None
+    if len(args) == 2 and args[0] == "--wrap":
+        return args[1]
+    if len(args) == 1 and args[0].startswith("--wrap="):
+        return args[0].removeprefix("--wrap=")
+    return False
+
+
+#: What ``ctxdash statusline install`` has Claude Code run (``python -c FAST statusline``):
+#: this module alone, without the command line, ``runpy`` or the ``re`` module that a
+#: console-script launcher imports.
+FAST = "import sys; from ctxdash.statusline import cli; sys.exit(cli())"
+
+
+def cli() -> int:
+    """``python -c FAST statusline [--wrap CMD]`` (or ``python -m ctxdash.statusline``)."""
+    args = sys.argv[1:]
+    wrap = parse_wrap(args[1:] if args[:1] == ["statusline"] else args)
+    if wrap is False:
+        sys.stderr.write("usage: python -m ctxdash.statusline [--wrap CMD]\n")
+        return 2
+    return main(wrap or None)
+
+
 def quote(command: str) -> str:
     """Shell-quote a command for ``--wrap``."""
     import shlex
 
     return shlex.quote(command)
+
+
+if __name__ == "__main__":
+    raise SystemExit(cli())

@@ -64,12 +64,17 @@ def _words(command: str) -> list[str]:
 
 
 def is_ctxdash_command(command: object) -> bool:
-    """True for ``ctxdash …``, ``/abs/path/ctxdash …`` and ``python -m ctxdash …`` commands."""
+    """True for ``ctxdash …``, ``/abs/path/ctxdash …``, ``python -m ctxdash …`` and the
+    status line's ``python -m ctxdash.statusline …`` / ``python -c '…ctxdash.statusline…'``."""
     words = _words(command) if isinstance(command, str) else []
     names = [w.replace("\\", "/").rsplit("/", 1)[-1] for w in words[:3]]
     if names and names[0] in _NAMES:
         return True
-    return len(names) == 3 and names[0].startswith("python") and names[1:] == ["-m", "ctxdash"]
+    if len(names) < 3 or not names[0].startswith("python"):
+        return False
+    if names[1] == "-c":
+        return "from ctxdash.statusline import" in words[2]
+    return names[1] == "-m" and names[2] in ("ctxdash", "ctxdash.statusline")
 
 
 def wrapped_command(command: str) -> str | None:

@@ -37,6 +37,9 @@ def save_summary(budget: Budget) -> None:
         "autocompact_at": budget.autocompact_at,
         "level": budget.level,
         "biggest": [biggest.label, biggest.tokens] if biggest else None,
+        # What a compaction keeps besides its summary (system prompt, tools, memory): the
+        # status line adds it to postTokens between a compaction and the next reply.
+        "kept": sum(c.tokens for c in budget.categories if c.group in ("system", "memory")),
     }
     sid = str(budget.session_id)
     if budget.is_subagent or "/" in sid:
