@@ -1,5 +1,9 @@
 """Dashboard measurements, run in a process of their own by :mod:`ctxdash.bench`.
 
+``python -m ctxdash.bench_dash --first-paint TRANSCRIPT`` opens the app headless and prints
+``{"first_paint_s": …}``: from ``$CTXDASH_BENCH_T0`` (when the parent started this process)
+to the first screen that shows the session's budget.
+
 ``python -m ctxdash.bench_dash TRANSCRIPT SECONDS`` opens the app headless on the transcript
 with the real watcher, then prints one JSON object:
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import statistics
 import sys
@@ -71,7 +76,24 @@ async def measure(transcript: Path, seconds: float, samples: int = 40) -> dict[s
     }
 
 
+async def first_paint(transcript: Path) -> dict[str, object]:
+    """Seconds from the process start to the first painted budget (a cold parse)."""
+    t0 = float(os.environ.get("CTXDASH_BENCH_T0") or time.time())
+    app = make_app(AppSettings(config=Config(bell=False), transcript=transcript))
+    async with app.run_test(size=(100, 40)) as pilot:
+        while app.budget is None:
+            if time.time() - t0 > 120:
+                raise TimeoutError("no budget on screen after 120 s")
+            await asyncio.sleep(0.002)
+        await pilot.pause()  # the frame that shows it
+        painted = time.time() - t0
+    return {"first_paint_s": painted}
+
+
 def main() -> None:
+    if sys.argv[1] == "--first-paint":
+        print(json.dumps(asyncio.run(first_paint(Path(sys.argv[2])))))
+        return
     transcript, seconds = Path(sys.argv[1]), float(sys.argv[2])
     print(json.dumps(asyncio.run(measure(transcript, seconds))))
 
