@@ -65,10 +65,10 @@ def test_zeros_take_the_last_reply_from_the_transcript(
     used = home.expected.used
     assert used
     line = _line(payload_2_1_332(home.transcript.stem, home.transcript, zeros=True))
-    assert line.startswith(f"ctx {statusline._compact(used)}/1M")
+    assert line.startswith(f"ctx {statusline._compact(used)}/200K")
     assert not line.startswith("ctx 0/")
     normal = _line(payload_2_1_332(home.transcript.stem, home.transcript))
-    assert normal.startswith("ctx 43.2K/1M")
+    assert normal.startswith("ctx 43.2K/200K")
 
 
 def test_zeros_right_after_compact_estimate_from_the_boundary(
@@ -83,15 +83,15 @@ def test_zeros_right_after_compact_estimate_from_the_boundary(
     assert post
     sid = home.transcript.stem
     payload = payload_2_1_332(sid, home.transcript, zeros=True)
-    assert _line(payload).startswith(f"ctx ≈{statusline._compact(post)}/1M ")
+    assert _line(payload).startswith(f"ctx ≈{statusline._compact(post)}/200K ")
     # Once ctxdash has measured the session, what a compaction keeps is added (and while its
     # figures are newer than the transcript, they are used as they are).
     b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     line = _line(payload)
-    assert line.startswith(f"ctx ≈{statusline._compact(b.used)}/1M")
+    assert line.startswith(f"ctx ≈{statusline._compact(b.used)}/200K")
     os.utime(home.transcript)  # the transcript changed since
     kept = sum(c.tokens for c in b.categories if c.group in ("system", "memory"))
-    assert _line(payload).startswith(f"ctx ≈{statusline._compact(post + kept)}/1M")
+    assert _line(payload).startswith(f"ctx ≈{statusline._compact(post + kept)}/200K")
 
 
 def test_a_line_being_written_and_unreadable_transcripts(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_a_line_being_written_and_unreadable_transcripts(tmp_path: Path) -> None
         "message": {"model": "m", "usage": {"input_tokens": 5, "cache_read_input_tokens": 9}},
     }
     path.write_bytes(json.dumps(reply).encode() + b'\n{"type":"assistant","message":{"usa')
-    assert statusline.transcript_figure(str(path)) == ("used", 14)
+    assert statusline.transcript_figure(str(path)) == ("used", 14, "m")
     assert statusline.transcript_figure(str(tmp_path / "missing.jsonl")) is None
     assert statusline.transcript_figure(None) is None
 
@@ -134,7 +134,7 @@ def test_console_script_never_imports_the_command_line(args: list[str], tmp_path
     stdin = json.dumps(payload_2_1_332("s1", tmp_path / "t.jsonl")).encode()
     imported, out = _imports_cli(args, stdin)
     assert not imported
-    assert "ctx 43.2K/1M" in out
+    assert "ctx 43.2K/200K" in out
     if len(args) > 1:
         assert out.startswith("git │ ")
 
@@ -150,7 +150,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
         env=dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1"),
         check=True,
     )
-    assert out.stdout.decode().startswith("git │ ctx 43.2K/1M")
+    assert out.stdout.decode().startswith("git │ ctx 43.2K/200K")
 
 
 def test_install_writes_the_fast_entry_point(tmp_path: Path) -> None:
@@ -171,4 +171,4 @@ def test_install_writes_the_fast_entry_point(tmp_path: Path) -> None:
         env=dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1"),
         check=False,
     )
-    assert out.stdout.decode().startswith("git │ ctx 43.2K/1M")
+    assert out.stdout.decode().startswith("git │ ctx 43.2K/200K")
