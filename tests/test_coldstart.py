@@ -80,10 +80,13 @@ def _recent(lines: list[bytes]) -> list[bytes]:
 
     Request shapes (system prompt and tools) before replies, attachments with the text they
     sent, a partial compaction that preserves messages, an unknown record type, malformed
-    lines and a non-git stretch (empty ``gitBranch``) in the history.
+    lines, and identity fields that only the history's last lines set (a non-git stretch with
+    an empty ``gitBranch``, then branches, then a detached ``HEAD``).
     """
     rng = random.Random(7)
     bounds = set(_boundaries(lines))
+    start = sorted(bounds)[-2]
+    detached = max(i for i in range(start) if _obj(lines[i]).get("type") == "user")
     out: list[bytes] = []
     last_user: str | None = None
     n_shape = 0
@@ -91,10 +94,10 @@ def _recent(lines: list[bytes]) -> list[bytes]:
         obj = _obj(line)
         if obj.get("type") in ("user", "assistant", "system", "attachment"):
             obj["version"] = "2.1.332"
-            if i < len(lines) // 2 or i >= sorted(bounds)[-2] or obj["type"] != "user":
+            if i < len(lines) // 2 or i >= start or obj["type"] != "user":
                 obj["gitBranch"] = ""  # the live window leaves the branch to the history
-            else:
-                obj["gitBranch"] = f"b{i}"  # the last line that has one wins
+            else:  # the last line that has one wins; "HEAD" (detached, no repo) means none
+                obj["gitBranch"] = "HEAD" if i == detached else f"b{i}"
             line = _enc(obj)
         if obj.get("type") == "assistant" and rng.random() < 0.15:
             n_shape += 1
@@ -145,7 +148,7 @@ def test_recent_records_and_a_partial_compaction(tmp_path: Path) -> None:
     assert cold.started_at == sum(len(x) for x in lines[: bounds[-2]])
     assert full.state.resolver.shape_seen
     assert full.state.resolver.rendered_seen
-    assert (full.state.git_branch or "").startswith("b")  # from the history, not the window
+    assert full.state.git_branch is None  # "HEAD" on the history's last line, after branches
     assert full.state.counters.malformed == 2
     assert full.state.counters.unknown_types == {"mystery-record": 1}
     _assert_same(cold, full)

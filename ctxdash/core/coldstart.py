@@ -30,7 +30,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from ctxdash.core.records import Line, Malformed, decode_line
+from ctxdash.core.records import Line, Malformed, decode_line, is_real_reply
 from ctxdash.core.session import FLUSH_BYTES, SessionState
 from ctxdash.core.tail import TailState
 
@@ -257,10 +257,11 @@ class _Skim:
             rec = decode_line(data)
             if isinstance(rec, Malformed) or not _touches(rec, self.state.sidechain):
                 continue
+            touched = SessionState(sidechain=self.state.sidechain)
+            touched._touch(rec)  # the fold's own rule for each field
             for name in list(open_fields):
-                value = getattr(rec, name)
-                if value:
-                    setattr(self.state, _STATE_FIELD[name], value)
+                if getattr(rec, name):
+                    setattr(self.state, _STATE_FIELD[name], getattr(touched, _STATE_FIELD[name]))
                     open_fields.discard(name)
 
 
@@ -296,11 +297,5 @@ def _touches(line: Line, sidechain: bool) -> bool:
     if kind in ("user", "attachment", "system"):
         return bool(line.isSidechain) == sidechain
     if kind == "assistant":
-        msg = line.message
-        return (
-            bool(line.isSidechain) == sidechain
-            and msg is not None
-            and not line.isApiErrorMessage
-            and msg.model != "<synthetic>"
-        )
+        return bool(line.isSidechain) == sidechain and is_real_reply(line)
     return False
