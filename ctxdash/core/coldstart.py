@@ -21,6 +21,11 @@ the same state as a parse from the first byte, at a fraction of the cost:
 
 The boundary the skim stops at is one a partial compaction did not preserve messages across
 (those carry content from before it); later boundaries are parsed in full.
+
+A skipped line is recognised by its bytes, not decoded: framed like a JSON object, its first
+``"type"`` is ``user`` (Claude Code writes a line's own type before its message) and a
+``"tool_result"`` follows. The one difference this can make: such a line that is broken inside
+counts as a line, where a parse from the first byte would count it as malformed.
 """
 
 from __future__ import annotations
