@@ -179,3 +179,15 @@ def test_fork_resumes_in_the_real_client(current: scenarios.Run) -> None:
     assert current.fork_resumed, current.fork_error
     fork = next(c for c in current.cases if c.name == "fork")
     assert fork.misattributed <= 0.03
+
+
+def test_interactive_compaction_on_2_1_114(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """In one interactive process, 2.1.114 sends the files it re-attaches at /compact."""
+    root = tmp_path_factory.mktemp("claude-interactive-2.1.114")
+    try:
+        run = scenarios.run_interactive("2.1.114", Path(root))
+    except client.Unavailable as err:
+        pytest.skip(f"Claude Code 2.1.114 cannot run interactively here: {err}")
+    assert run.after_compaction is not None
+    estimate, sent = run.after_compaction
+    assert abs(estimate - sent) <= 0.05 * sent

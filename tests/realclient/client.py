@@ -182,9 +182,17 @@ class Tmux:
             ],
             check=True,
         )
-        # Bypass mode asks once for consent: "No, exit" is selected; pick "Yes, I accept".
+        # Bypass mode asks once for consent: "No, exit" is selected; pick "Yes, I accept"
+        # (numbered "2." in some versions, where only the number moves the selection).
         if self.wait_for("Yes, I accept", timeout=30, fail=False):
-            self.keys("Down", "Enter")
+            time.sleep(1.0)  # the menu takes keys only once it is drawn
+            if "2. Yes, I accept" in self.screen():
+                self.keys("2")
+                time.sleep(0.5)
+                if "Yes, I accept" in self.screen():
+                    self.keys("Enter")
+            else:
+                self.keys("Down", "Enter")
         self.wait_for("bypass permissions on", timeout=30)
         return self
 
