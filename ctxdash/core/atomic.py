@@ -13,9 +13,23 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ctxdash.core.safepath import PathEscape, inside, open_regular
+
 
 class ActionError(Exception):
     """An action failed; the message says why in one sentence. Nothing was left behind."""
+
+
+def within(path: Path, root: Path) -> Path:
+    """``path`` if it stays under ``root`` (a folder built from transcript data).
+
+    Raises:
+        ActionError: it would land outside ``root``.
+    """
+    try:
+        return inside(path, root)
+    except PathEscape as err:
+        raise ActionError(str(err)) from None
 
 
 def explain(err: OSError, path: Path) -> str:
@@ -30,6 +44,10 @@ def explain(err: OSError, path: Path) -> str:
         return f"{path}: is a folder, not a file"
     if err.errno == errno.EROFS:
         return f"{path}: read-only file system"
+    if err.errno == errno.ELOOP:
+        return f"{path}: a loop of symbolic links"
+    if err.errno == errno.ENAMETOOLONG:
+        return f"{str(path)[:60]}…: name too long"
     return f"{path}: {err.strerror or err}"
 
 
@@ -95,7 +113,7 @@ def copy_file(src: Path, dest: Path) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
-        with open(src, "rb") as source, os.fdopen(fd, "wb") as fh:
+        with open_regular(src) as source, os.fdopen(fd, "wb") as fh:
             shutil.copyfileobj(source, fh, 1024 * 1024)
             fh.flush()
             os.fsync(fh.fileno())

@@ -492,6 +492,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             btype = block.get("type")
             if btype == "tool_result":
                 tool_id = block.get("tool_use_id")
+                tool_id = tool_id if isinstance(tool_id, str) else None
                 name, path = self.tools.get(tool_id, ("unknown", None)) if tool_id else ("?", None)
                 content = self.replacements.get(tool_id) if tool_id else None
                 text = content if content is not None else _flatten(block.get("content"))

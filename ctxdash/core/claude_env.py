@@ -62,7 +62,7 @@ class ClaudeEnv(msgspec.Struct, kw_only=True):
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         value = _JSON.decode(path.read_bytes())
-    except (OSError, msgspec.DecodeError):
+    except (OSError, ValueError, RecursionError):  # ValueError: a NUL in a path from a transcript
         return None
     return value if isinstance(value, dict) else None
 

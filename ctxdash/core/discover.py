@@ -18,6 +18,7 @@ import msgspec
 from ctxdash.core import paths
 from ctxdash.core.memory import project_key
 from ctxdash.core.records import KNOWN_TYPES, Line, decode_line
+from ctxdash.core.safepath import is_regular, open_regular
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
@@ -130,9 +131,9 @@ def all_transcripts(roots: list[Path] | None = None) -> list[tuple[Path, os.stat
 
 def _first_line(path: Path, limit: int = 65536) -> Line | None:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(limit)
-    except OSError:
+    except (OSError, ValueError):
         return None
     for raw in head.split(b"\n")[:20]:
         rec = decode_line(raw)
@@ -144,9 +145,9 @@ def _first_line(path: Path, limit: int = 65536) -> Line | None:
 def cwd_of(path: Path, limit: int = 16384) -> str | None:
     """The working directory recorded in a transcript's first lines (without parsing it)."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(limit)
-    except OSError:
+    except (OSError, ValueError):
         return None
     for raw in head.split(b"\n"):
         if b'"cwd"' in raw:
@@ -277,8 +278,9 @@ def _subagent(path: Path, layout: str) -> SubagentFile:
     kind = desc = None
     meta = path.with_name(path.name.removesuffix(".jsonl") + ".meta.json")
     try:
-        data = msgspec.json.decode(meta.read_bytes())
-    except (OSError, msgspec.DecodeError):
+        with open_regular(meta) as fh:
+            data = msgspec.json.decode(fh.read(1024 * 1024))
+    except (OSError, ValueError, RecursionError):
         data = None
     if isinstance(data, dict):
         kind = data.get("agentType") if isinstance(data.get("agentType"), str) else None
@@ -312,13 +314,14 @@ def subagent_files(transcript: Path, session_id: str | None) -> list[SubagentFil
     """Subagent transcripts of a main session, in both file layouts (no warm-ups)."""
     sid = session_id or transcript.stem
     nested = transcript.parent / sid / "subagents"
-    found = [
-        _subagent(p, "nested")
-        for p in sorted(nested.rglob("agent-*.jsonl"))
-        if not is_warmup(_first_line(p))
-    ]
+    # Only regular files: a FIFO or a device link among them would block every reader.
     try:
-        flat = sorted(transcript.parent.glob("agent-*.jsonl"))
+        nested_files = sorted(p for p in nested.rglob("agent-*.jsonl") if is_regular(p))
+    except OSError:
+        nested_files = []
+    found = [_subagent(p, "nested") for p in nested_files if not is_warmup(_first_line(p))]
+    try:
+        flat = sorted(p for p in transcript.parent.glob("agent-*.jsonl") if is_regular(p))
     except OSError:
         flat = []
     for path in flat:

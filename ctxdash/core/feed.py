@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ctxdash.core import paths
+from ctxdash.core.safepath import component
 
 
 def _folder() -> Path:
@@ -24,8 +25,8 @@ def reported(session_id: str | None) -> dict[str, Any] | None:
     if not session_id:
         return None
     try:
-        data = json.loads((_folder() / f"{session_id}.json").read_text())
-    except (OSError, ValueError):
+        data = json.loads((_folder() / f"{component(session_id)}.json").read_text())
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

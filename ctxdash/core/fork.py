@@ -41,6 +41,7 @@ import msgspec
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
 from ctxdash.core.prompts import user_prompt
 from ctxdash.core.records import CONVERSATION_TYPES
+from ctxdash.core.safepath import open_regular
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
@@ -144,7 +145,7 @@ def _parse(data: bytes) -> tuple[list[_Rec], int]:
             continue
         try:
             obj = _DEC.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             obj = None
         if not isinstance(obj, dict):
             bad += 1
@@ -292,7 +293,7 @@ def _patch(raw: bytes, obj: dict[str, Any], changes: dict[str, Any]) -> bytes:
 
 def _read(path: Path) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             return fh.read()
     except OSError as err:
         raise ForkError(explain(err, path)) from err

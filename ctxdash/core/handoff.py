@@ -14,8 +14,9 @@ from typing import Any
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import write_bytes
+from ctxdash.core.atomic import within, write_bytes
 from ctxdash.core.budget import Budget
+from ctxdash.core.safepath import component
 from ctxdash.core.workstate import WorkState
 
 #: Hand over only with at least this many tokens available (else compress first).
@@ -91,6 +92,8 @@ def build_handoff(
 def write_handoff(handoff: Handoff, project: str) -> str:
     """Write the package under the data dir; returns its path."""
     stamp = handoff.created_at.replace(":", "").replace("-", "")
-    target = paths.data_dir() / "handoffs" / project / f"{stamp}-{handoff.handoff_id[:8]}.json"
+    root = paths.data_dir() / "handoffs"
+    name = component(f"{stamp}-{handoff.handoff_id[:8]}.json", "handoff.json")
+    target = within(root / component(project, "unknown-project") / name, root)
     write_bytes(target, msgspec.json.format(msgspec.json.encode(handoff)), exclusive=True)
     return str(target)

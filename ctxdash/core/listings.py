@@ -13,6 +13,8 @@ from pathlib import Path
 
 import msgspec
 
+from ctxdash.core.safepath import usable_dir
+
 #: Claude Code caps each skill's listing entry at this many characters.
 ENTRY_CHARS = 1536
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -47,7 +49,7 @@ def _entry(path: Path, default_name: str) -> tuple[str, str] | None:
 
 def _dirs(cwd: str | None, claude_root: Path, sub: str) -> list[Path]:
     out = [claude_root / sub]
-    if cwd:
+    if cwd and usable_dir(cwd):
         here = Path(cwd)
         out += [d / ".claude" / sub for d in [here, *here.parents]]
     return out

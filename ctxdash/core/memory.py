@@ -18,6 +18,8 @@ from pathlib import Path
 
 import msgspec
 
+from ctxdash.core.safepath import usable_dir
+
 MAX_FILE_BYTES = 4 * 1024 * 1024
 LINE_BUDGET = 500
 AUTO_MEMORY_MAX_LINES = 200
@@ -205,7 +207,10 @@ def _truncate_auto_memory(text: str) -> tuple[str, str | None]:
 
 
 def _real(path: str | Path) -> str:
-    return os.path.realpath(path)
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL in a path taken from a transcript
+        return os.fspath(path)
 
 
 def _is_file(path: Path) -> bool:
@@ -450,16 +455,19 @@ def discover_memory(
     add_rules(managed / ".claude" / "rules")
     out.add(claude_root / "CLAUDE.md", "user", 1, True)
     add_rules(claude_root / "rules")
-    for directory in _project_dirs(launch):
+    # A working directory with a NUL (or a relative one) from a transcript names no project.
+    usable = usable_dir(os.fspath(cwd))
+    for directory in _project_dirs(launch) if usable else []:
         out.add(directory / "CLAUDE.md", "project", 1, True)
         out.add(directory / ".claude" / "CLAUDE.md", "project", 1, True)
         add_rules(directory / ".claude" / "rules")
         out.add(directory / "CLAUDE.local.md", "local", 1, True)
-    out.add(auto_memory_path(launch, claude_root), "auto-memory", 1, True, auto_memory=True)
+    if usable:
+        out.add(auto_memory_path(launch, claude_root), "auto-memory", 1, True, auto_memory=True)
 
     for path in nested_loaded:  # in the order the session loaded them
         out.add(Path(path), "nested", 2, True)
-    for directory in _walk_subdirs(launch):
+    for directory in _walk_subdirs(launch) if usable else []:
         out.add(directory / "CLAUDE.md", "nested", 4, False)
         out.add(directory / "CLAUDE.local.md", "nested", 4, False)
     return out.files
@@ -501,9 +509,10 @@ def memory_paths_to_watch(
     launch = _launch_dir(cwd)
     managed = managed_dir if managed_dir is not None else default_managed_dir()
     candidates = [managed, managed / ".claude" / "rules", claude_root, claude_root / "rules"]
-    for directory in _project_dirs(launch):
+    for directory in _project_dirs(launch) if usable_dir(os.fspath(cwd)) else []:
         candidates += [directory, directory / ".claude", directory / ".claude" / "rules"]
-    candidates.append(auto_memory_path(launch, claude_root).parent)
+    if usable_dir(os.fspath(cwd)):
+        candidates.append(auto_memory_path(launch, claude_root).parent)
     candidates += [Path(f.path).parent for f in files]
     result: list[Path] = []
     for path in dict.fromkeys(candidates):

@@ -9,21 +9,25 @@ internal one and changes between versions).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 Raw = msgspec.Raw
 EMPTY_RAW = msgspec.Raw(b"null")
+#: Largest token count believed: far above any window; a bigger (or negative) count makes the
+#: line malformed rather than a reading.
+MAX_TOKENS = 1_000_000_000
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
 
 
 class Usage(msgspec.Struct, kw_only=True):
     """The ``usage`` object of an API response (missing or null counts are 0)."""
 
-    input_tokens: int | None = 0
-    cache_creation_input_tokens: int | None = 0
-    cache_read_input_tokens: int | None = 0
-    output_tokens: int | None = 0
+    input_tokens: Count | None = 0
+    cache_creation_input_tokens: Count | None = 0
+    cache_read_input_tokens: Count | None = 0
+    output_tokens: Count | None = 0
 
     @property
     def context(self) -> int:
@@ -56,8 +60,8 @@ class CompactMetadata(msgspec.Struct, kw_only=True):
     """``compactMetadata`` of a ``compact_boundary`` line."""
 
     trigger: str | None = None
-    preTokens: int | None = None
-    postTokens: int | None = None
+    preTokens: Count | None = None
+    postTokens: Count | None = None
     preservedMessages: PreservedMessages | None = None
 
 
@@ -179,13 +183,15 @@ def decode_line(data: bytes | memoryview) -> Line | Malformed:
     except msgspec.ValidationError as err:
         try:
             env = _ENVELOPE.decode(data)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return Malformed("not a JSON object")
         if not isinstance(env.type, str):
             return Malformed("no string 'type' field")
         return Malformed(f"'{env.type}' line with an unexpected field: {err}")
     except UnicodeDecodeError:
         return Malformed("invalid UTF-8")
+    except RecursionError:
+        return Malformed("nested too deeply")
     except msgspec.DecodeError as err:
         text = str(err)
         if "invalid utf-8" in text.lower() or "utf-8" in text.lower():
@@ -197,7 +203,7 @@ def decode_any(raw: Raw | bytes) -> Any:
     """Decode a deferred ``Raw`` value into Python objects (``None`` if it is broken)."""
     try:
         return _ANY.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -224,6 +230,6 @@ def attachment_type(raw: Raw | bytes) -> str:
     """The ``type`` of an ``attachment`` object, without decoding the rest (``"?"`` if none)."""
     try:
         kind = _ATTACHMENT_HEAD.decode(raw).type
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return "?"
     return kind if isinstance(kind, str) else "?"

@@ -21,6 +21,7 @@ from ctxdash.core.discover import LEFTOVERS, all_transcripts, cwd_of, transcript
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line, is_real_reply
+from ctxdash.core.safepath import open_regular
 from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.
@@ -54,7 +55,7 @@ def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, str | N
     found: tuple[Line | None, Line | None, str | None, int] = (None, None, None, 0)
     for step in TAIL_STEPS:
         start = max(0, size - step)
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(start)
             data = fh.read(step)
         found = _scan(data, partial_head=start > 0)

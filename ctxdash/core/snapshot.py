@@ -21,8 +21,16 @@ from typing import Any
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, copy_file, explain, unique_dir, write_bytes
+from ctxdash.core.atomic import (
+    ActionError,
+    copy_file,
+    explain,
+    unique_dir,
+    within,
+    write_bytes,
+)
 from ctxdash.core.budget import Budget
+from ctxdash.core.safepath import component
 from ctxdash.core.workstate import WorkState
 
 FORMAT = "ctxdash-snapshot/1"
@@ -92,8 +100,11 @@ def take_snapshot(
             the folder is removed again).
     """
     now = now or datetime.now(UTC)
-    project = Path(budget.transcript).parent.name or "unknown-project"
-    folder = unique_dir(snapshots_root() / project / str(budget.session_id), _stamp(now))
+    # The session id comes from the transcript: one safe name, checked to stay under the root.
+    project = component(Path(budget.transcript).parent.name, "unknown-project")
+    root = snapshots_root()
+    parent = within(root / project / component(budget.session_id, "session"), root)
+    folder = unique_dir(parent, _stamp(now))
     try:
         transcript_copy = None
         subagents: list[str] = []
@@ -101,7 +112,7 @@ def take_snapshot(
             transcript_copy = str(copy_file(Path(budget.transcript), folder / "transcript.jsonl"))
             for sub in budget.subagents:
                 if sub.path:
-                    dest = folder / "subagents" / Path(sub.path).name
+                    dest = folder / "subagents" / component(Path(sub.path).name, "agent.jsonl")
                     subagents.append(str(copy_file(Path(sub.path), dest)))
         snap = Snapshot(
             format=FORMAT,
@@ -168,7 +179,8 @@ def load_snapshot(path: Path) -> Snapshot:
 def list_snapshots(session_id: str | None = None) -> list[SnapshotInfo]:
     """Every snapshot (of one session, if given), newest first."""
     root = snapshots_root()
-    pattern = f"*/{session_id}*/*/snapshot.json" if session_id else "*/*/*/snapshot.json"
+    wanted = component(session_id, "") if session_id else ""
+    pattern = f"*/{wanted}*/*/snapshot.json" if wanted else "*/*/*/snapshot.json"
     out = []
     for path in root.glob(pattern) if root.is_dir() else []:
         try:

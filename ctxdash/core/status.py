@@ -13,6 +13,7 @@ from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import SubagentFile, subagent_files
 from ctxdash.core.feed import reported_window
+from ctxdash.core.safepath import component
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
 from ctxdash.core.tokens import CachedCounter, TokenCounter, preload_in_background
@@ -41,11 +42,10 @@ def save_summary(budget: Budget) -> None:
         # status line adds it to postTokens between a compaction and the next reply.
         "kept": sum(c.tokens for c in budget.categories if c.group in ("system", "memory")),
     }
-    sid = str(budget.session_id)
-    if budget.is_subagent or "/" in sid:
+    if budget.is_subagent or not budget.session_id:
         return
     blob = msgspec.json.encode(data)
-    target = paths.state_dir() / "budgets" / f"{sid}.json"
+    target = paths.state_dir() / "budgets" / f"{component(budget.session_id)}.json"
     with contextlib.suppress(OSError):
         if target.read_bytes() == blob:
             return  # unchanged: no write on the dashboard's hot path

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.atomic import ActionError, copy_file, explain, write_text
+from ctxdash.core.atomic import ActionError, copy_file, explain, within, write_text
+from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.workstate import ErrorItem, Pointer, WorkState
 
 #: Section titles, in the order they appear.
@@ -37,7 +37,6 @@ SECTIONS = (
     "Open todos",
     "Sources",
 )
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class Summary(msgspec.Struct, kw_only=True):
@@ -257,7 +256,7 @@ def _stamp(now: datetime | None) -> str:
 
 def _safe(name: str, fallback: str) -> str:
     """``name`` usable as one path component."""
-    return _UNSAFE.sub("-", name).strip(".") or fallback
+    return component(name, fallback)
 
 
 def _new_file(folder: Path, stem: str, suffix: str, write: Callable[[Path], Path]) -> Path:
@@ -293,7 +292,7 @@ def write_summary(
     """
     if out is not None:
         return write_text(out, summary.markdown, exclusive=True)
-    folder = data_dir / "summaries" / _safe(project, "unknown-project")
+    folder = within(data_dir / "summaries" / _safe(project, "unknown-project"), data_dir)
     stem = f"{_safe(session_id, 'session')}-{_stamp(now)}"
     return _new_file(folder, stem, ".md", lambda p: write_text(p, summary.markdown, exclusive=True))
 
@@ -310,7 +309,7 @@ def archive_transcript(
         ActionError: the transcript vanished or the copy cannot be written.
     """
     del now
-    folder = data_dir / "archives" / _safe(project, "unknown-project")
+    folder = within(data_dir / "archives" / _safe(project, "unknown-project"), data_dir)
     stem = _safe(session_id, "session")
     try:
         digest = _file_hash(transcript)
@@ -336,7 +335,7 @@ def archive_transcript(
 def _file_hash(path: Path) -> str:
     """The first 16 hex digits of the SHA-256 of a file's bytes."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # never waits on a FIFO
         while chunk := fh.read(1024 * 1024):
             h.update(chunk)
     return h.hexdigest()[:16]

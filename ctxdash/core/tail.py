@@ -15,6 +15,8 @@ from pathlib import Path
 
 import msgspec
 
+from ctxdash.core.safepath import open_regular
+
 #: How many bytes before the offset are fingerprinted to detect a rewrite.
 FINGERPRINT_BYTES = 4096
 #: Read in chunks of this size so memory stays bounded on huge files.
@@ -86,9 +88,10 @@ class FileTail:
         """Yield the complete lines appended since the last call, chunk by chunk.
 
         Raises:
-            OSError: when the file cannot be opened (missing, no permission).
+            OSError: when the file cannot be opened (missing, no permission, not a regular
+                file, a symbolic-link loop).
         """
-        with open(self.path, "rb") as fh:
+        with open_regular(self.path) as fh:
             st = os.fstat(fh.fileno())
             s = self.state
             reset = False

@@ -399,7 +399,7 @@ class _Extractor:
         if call is not None and (call.name in SHELL_TOOLS or call.name in ("Write", "TaskCreate")):
             try:
                 extra = _EXTRA.decode(raw).toolUseResult
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
                 extra = None
         if call is not None and call.name in SHELL_TOOLS:
             if isinstance(extra, dict) and extra.get("interrupted"):
