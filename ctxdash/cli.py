@@ -6,6 +6,7 @@ clear line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ if TYPE_CHECKING:  # imported lazily: most commands need only some of them
     import argparse
 
 EXIT_OK, EXIT_ERROR = 0, 1
+#: Largest window a user may force (far above any model's).
+MAX_WINDOW = 100_000_000
 
 
 def _int_tokens(text: str) -> int:
@@ -30,12 +33,42 @@ def _int_tokens(text: str) -> int:
     elif value.endswith("m"):
         value, scale = value[:-1], 1_000_000
     try:
-        tokens = round(float(value) * scale)
+        number = float(value) * scale
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a token count: {text!r}") from err
-    if tokens < 1_000:
-        raise argparse.ArgumentTypeError(f"window too small: {text!r}")
-    return tokens
+        raise argparse.ArgumentTypeError(f"not a token count: {text[:40]!r}") from err
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"not a token count: {text[:40]!r}")
+    if number < 1_000:
+        raise argparse.ArgumentTypeError(f"window too small: {text[:40]!r}")
+    if number > MAX_WINDOW:
+        raise argparse.ArgumentTypeError(f"window too large: {text[:40]!r} (at most 100m)")
+    return round(number)
+
+
+def _ratio(text: str) -> float:
+    """A fraction in (0, 1] (``--ratio``)."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from err
+    if not 0 < value <= 1:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1: {text[:40]!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """A whole number of at least 1 (``--max-tokens``, ``--limit``)."""
+    import argparse
+
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from err
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text[:40]!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = sub.add_parser("sessions", help="every session, newest first")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
-    sessions.add_argument("--limit", type=int, help="at most this many")
+    sessions.add_argument("--limit", type=_positive_int, help="at most this many")
     sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     from ctxdash import cli_actions, cli_claude
@@ -116,9 +149,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         if demo is not None:
             demo.close()
     if args.json:
-        import msgspec
+        from ctxdash.textout import to_json
 
-        sys.stdout.write(msgspec.json.encode(budget).decode() + "\n")
+        sys.stdout.write(to_json(budget) + "\n")
     else:
         width = _columns()
         print(render_status(budget, colour=use_colour(sys.stdout, args.color), width=width))
@@ -142,9 +175,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
     rows = list_sessions(load_config(), limit=args.limit)
     if args.json:
-        import msgspec
+        from ctxdash.textout import to_json
 
-        sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
+        sys.stdout.write(to_json(rows) + "\n")
     else:
         print(render_sessions(rows, colour=use_colour(sys.stdout, args.color)))
     return EXIT_OK

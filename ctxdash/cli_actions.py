@@ -19,6 +19,8 @@ EXIT_OK = 0
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the action subcommands on the main parser."""
+    from ctxdash.cli import _positive_int, _ratio
+
     p = sub.add_parser("snapshot", help="freeze a session's state (and copy its files)")
     p.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
     p.add_argument("--json", action="store_true")
@@ -42,8 +44,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     p = sub.add_parser("summary", help="a compressed summary to take before /clear")
     p.add_argument("session", nargs="?")
-    p.add_argument("--ratio", type=float, help="at most this fraction of the context (0.3)")
-    p.add_argument("--max-tokens", type=int, help="and at most this many tokens (15000)")
+    p.add_argument("--ratio", type=_ratio, help="at most this fraction of the context (0.3)")
+    p.add_argument("--max-tokens", type=_positive_int, help="and at most this many tokens (15000)")
     p.add_argument(
         "-o", "--output", type=Path, help="write here instead of the data folder ('-': stdout)"
     )
@@ -57,10 +59,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _emit(args: argparse.Namespace, data: object, text: str) -> None:
+    from ctxdash.textout import plain, to_json
+
     if args.json:
-        sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
+        sys.stdout.write(to_json(data) + "\n")
     else:
-        print(text)
+        print(plain(text))  # names, titles and paths from transcripts: no control characters
 
 
 def _session(args: argparse.Namespace) -> Path:
@@ -201,7 +205,10 @@ def cmd_handoff(args: argparse.Namespace) -> int:
     data = msgspec.to_builtins(package) | {"path": path}
     _emit(args, data, text)
     if package.warnings and not args.json:
-        print("\n".join(f"ctxdash: {w}" for w in package.warnings), file=sys.stderr)
+        from ctxdash.textout import error
+
+        for warning in package.warnings:
+            error(warning)
     return EXIT_OK
 
 

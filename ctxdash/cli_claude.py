@@ -148,9 +148,10 @@ def render_status(info: dict[str, object]) -> str:
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
+    from ctxdash.core.bounded import read_bounded
     from ctxdash.hooks import run
 
-    out = run(args.event, sys.stdin.buffer.read())
+    out = run(args.event, read_bounded(sys.stdin.buffer)[0])
     if out:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return EXIT_OK

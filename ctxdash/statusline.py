@@ -9,6 +9,9 @@ apply). A payload without ``context_window`` (older Claude Code) is completed fr
 its transcript, and so is one whose counts are all zero (right after ``/compact`` and before the
 first reply). It records the payload's window and model id (which carries ``[1m]``) for the
 engine. It never prints a traceback: on any problem it prints what it can and exits 0.
+The payload is untrusted: every field is type-checked, numbers are bounded, the transcript is
+read only inside Claude Code's projects folder and only if it is a regular file, text is
+cleaned of control characters, and stdin is read with a size cap and a deadline.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from ctxdash.core import levels as lv
 TAIL = 64 * 1024
 TAIL_MAX = 4 * 1024 * 1024
 _MARKS = (b'"usage"', b'"compact_boundary"')
+#: Counts outside [0, MAX_COUNT] are not believed (the parser's bound); windows likewise.
+MAX_COUNT, MAX_WINDOW = 1_000_000_000, 100_000_000
 COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
 WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
@@ -43,24 +48,47 @@ def _state_dir() -> str:
     return str(paths.state_dir())
 
 
+def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
+    """``payload[key]`` if it is an object, else ``{}`` (a string ``model`` is not one)."""
+    value = payload.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: object, top: int = MAX_COUNT) -> int | None:
+    """A believable whole number (no bools, floats, negatives or absurd sizes), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+        return None
+    return value
+
+
+def _text(value: object) -> str | None:
+    return value[:500] if isinstance(value, str) else None
+
+
 def record(payload: dict) -> None:  # type: ignore[type-arg]
     """Remember the true window and model id of a session (read by ``ctxdash.core.feed``)."""
     sid = payload.get("session_id")
-    if not isinstance(sid, str) or not sid or "/" in sid or sid.startswith("."):
+    if not isinstance(sid, str) or not sid:
         return
+    from ctxdash.core.safepath import component
+
     data = {
         "session_id": sid,
-        "transcript_path": payload.get("transcript_path"),
-        "model_id": (payload.get("model") or {}).get("id"),
-        "context_window_size": (payload.get("context_window") or {}).get("context_window_size"),
-        "version": payload.get("version"),
+        "transcript_path": _text(payload.get("transcript_path")),
+        "model_id": _text(_obj(payload, "model").get("id")),
+        "context_window_size": _count(
+            _obj(payload, "context_window").get("context_window_size"), MAX_WINDOW
+        ),
+        "version": _text(payload.get("version")),
     }
+    name = component(sid)
     folder = os.path.join(_state_dir(), "statusline")
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{sid}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds a path
+    with open(fd, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(data))
-    os.replace(tmp, os.path.join(folder, f"{sid}.json"))
+    os.replace(tmp, os.path.join(folder, f"{name}.json"))
 
 
 def _compact(n: float) -> str:
@@ -71,18 +99,19 @@ def _compact(n: float) -> str:
     return str(int(n))
 
 
-def _context(usage: dict) -> int:  # type: ignore[type-arg]
-    return sum(
-        int(usage.get(k) or 0)
+def _context(usage: dict) -> int | None:  # type: ignore[type-arg]
+    """The request size of a ``usage`` object; ``None`` when a count is not believable."""
+    counts = [
+        _count(usage.get(k) or 0)
         for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    )
+    ]
+    return None if None in counts else sum(c for c in counts if c is not None)
 
 
 def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
     """The size Claude Code reports; ``None`` when it reports none, or zeros (right after
     ``/compact`` and before the first reply its counts are all 0)."""
-    cw = payload.get("context_window") or {}
-    usage = cw.get("current_usage")
+    usage = _obj(payload, "context_window").get("current_usage")
     if isinstance(usage, dict):
         return _context(usage) or None
     return None
@@ -96,10 +125,15 @@ def transcript_figure(path: object) -> tuple[str, int, str | None] | None:
     summary kept, without the system prompt, tools and memory). ``None``: nothing found in the
     last ``TAIL_MAX`` bytes, or not a readable regular file.
     """
-    if not isinstance(path, str) or not path or not os.path.isfile(path):
-        return None  # a FIFO or a device would block: regular files only
+    if not isinstance(path, str) or not path or len(path) > 4096 or "\x00" in path:
+        return None
+    from ctxdash.core import paths
+    from ctxdash.core.safepath import is_inside, open_regular
+
+    if not any(is_inside(path, root / "projects") for root in paths.claude_roots()):
+        return None  # only Claude Code's own transcripts
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device would block: regular files only
             size = os.fstat(fh.fileno()).st_size
             span = TAIL
             while True:  # the end first; further back only when nothing is found there
@@ -141,8 +175,8 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
         return None
     if rec.get("type") == "system" and rec.get("subtype") == "compact_boundary":
         meta = rec.get("compactMetadata")
-        post = meta.get("postTokens") if isinstance(meta, dict) else None
-        return "compacted", post if isinstance(post, int) and post > 0 else 0, None
+        post = _count(meta.get("postTokens")) if isinstance(meta, dict) else None
+        return "compacted", post or 0, None
     msg = rec.get("message")
     if (
         rec.get("type") != "assistant"
@@ -154,8 +188,8 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
         return None
     total = 0
     for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        value = msg["usage"].get(key)
-        total += value if isinstance(value, int) and value > 0 else 0
+        value = _count(msg["usage"].get(key))
+        total += value or 0
     model = msg.get("model")
     return "used", total, model if isinstance(model, str) else None
 
@@ -166,19 +200,18 @@ def _fallback(payload: dict, summary: dict) -> tuple[object, str | None, str]:  
     if found is not None and found[0] == "used":
         return found[1], found[2], ""
     if found is not None:  # compacted, no reply yet: the next request's size is estimated
-        if summary.get("fresh") and isinstance(summary.get("used"), int):
+        if summary.get("fresh") and _count(summary.get("used")) is not None:
             return summary["used"], None, "≈"
-        kept = summary.get("kept")
-        return found[1] + (kept if isinstance(kept, int) else 0), None, "≈"
-    return summary.get("used"), None, "≈"
+        kept = _count(summary.get("kept"))
+        return found[1] + (kept or 0), None, "≈"
+    return _count(summary.get("used")), None, "≈"
 
 
 def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
-    cw = payload.get("context_window") or {}
-    size = cw.get("context_window_size")
-    if isinstance(size, int) and size > 0:
+    size = _count(_obj(payload, "context_window").get("context_window_size"), MAX_WINDOW)
+    if size:
         return size
-    model = str((payload.get("model") or {}).get("id") or model_hint or "")
+    model = str(_obj(payload, "model").get("id") or model_hint or "")[:200]
     if "[1m]" in model.lower():
         return 1_000_000
     if not model:
@@ -238,11 +271,14 @@ def _levels(window: int) -> tuple[int, int, int]:
 def _summary(session_id: object, transcript: object = None) -> dict:  # type: ignore[type-arg]
     """The last ``ctxdash status`` / dashboard figures; ``fresh``: written after the
     transcript last changed."""
-    if not isinstance(session_id, str) or not session_id or "/" in session_id:
+    if not isinstance(session_id, str) or not session_id:
         return {}
+    from ctxdash.core.safepath import component, open_regular
+
+    path = os.path.join(_state_dir(), "budgets", f"{component(session_id)}.json")
     try:
-        with open(os.path.join(_state_dir(), "budgets", f"{session_id}.json"), "rb") as fh:
-            data = json.loads(fh.read())
+        with open_regular(path) as fh:
+            data = json.loads(fh.read(1024 * 1024))
             written = os.fstat(fh.fileno()).st_mtime
     except (OSError, ValueError):
         return {}
@@ -250,7 +286,7 @@ def _summary(session_id: object, transcript: object = None) -> dict:  # type: ig
         return {}
     try:
         data["fresh"] = isinstance(transcript, str) and written >= os.stat(transcript).st_mtime
-    except OSError:
+    except (OSError, ValueError):
         data["fresh"] = False
     return data
 
@@ -276,10 +312,12 @@ def render(payload: dict, colour: bool = True) -> str:
     if window != budget:
         parts.append(f"{_compact(window)} window")
     biggest = summary.get("biggest")
-    if isinstance(biggest, list) and len(biggest) == 2:
-        parts.append(f"{biggest[0]} {_compact(biggest[1])}")
-    at = summary.get("autocompact_at")
-    if isinstance(at, int) and summary.get("window") == window:
+    if isinstance(biggest, list) and len(biggest) == 2 and _count(biggest[1]) is not None:
+        from ctxdash.core.plain import one_line  # labels name tools and paths: no controls
+
+        parts.append(f"{one_line(biggest[0])[:60]} {_compact(biggest[1])}")
+    at = _count(summary.get("autocompact_at"))
+    if at is not None and summary.get("window") == window:
         parts.append(f"compact≈{_compact(max(0, at - used))}")
     return " · ".join(parts)
 
@@ -317,8 +355,10 @@ def run(argv_wrap: str | None, stdin: bytes) -> str:
 
 def main(wrap: str | None = None) -> int:
     """Entry point of ``ctxdash statusline``."""
+    from ctxdash.core.bounded import read_bounded
+
     try:
-        line = run(wrap, sys.stdin.buffer.read())
+        line = run(wrap, read_bounded(sys.stdin.buffer)[0])
     except Exception as err:  # noqa: BLE001 - a status line must never show a traceback
         line = f"ctx ? ({type(err).__name__})"
     sys.stdout.write(line + "\n")

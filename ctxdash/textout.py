@@ -1,7 +1,9 @@
 """Plain-text rendering of a budget for the terminal: concise, coloured, fine without colour.
 
 No Rich here on purpose: ``ctxdash status`` must start fast, and a few ANSI codes do.
-Colour is off when ``NO_COLOR`` is set or the output is not a terminal.
+Colour is off when ``NO_COLOR`` is set or the output is not a terminal. Every piece of text
+that comes from a transcript (titles, paths, names) goes through :func:`one_line` first, so no
+escape sequence or control character from it reaches the terminal, coloured or not.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from typing import TextIO
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.plain import clean, one_line
 from ctxdash.core.sessions import SessionRow
 
 LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL", "unknown": "?"}
@@ -44,6 +47,8 @@ class Painter:
         self.colour = colour
 
     def __call__(self, text: str, style: str) -> str:
+        """``text`` (cleaned of control characters) in the colour of ``style``."""
+        text = one_line(text)
         code = _CODES.get(style)
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour and code else text
 
@@ -132,12 +137,14 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     ]
     rows = [c for c in b.categories if c.tokens > 0]
     rows.sort(key=lambda c: -c.tokens)
-    name_w = min(34, max((len(c.label) for c in rows), default=10))
+    labels = {id(c): one_line(c.label) for c in rows}
+    name_w = min(34, max((len(label) for label in labels.values()), default=10))
     shown = rows[:14]
     for cat in shown:
         share = cat.tokens / b.used if b.used else 0
         mark = "≈" if cat.estimated else " "
-        label = cat.label if len(cat.label) <= name_w else cat.label[: name_w - 1] + "…"
+        label = labels[id(cat)]
+        label = label if len(label) <= name_w else label[: name_w - 1] + "…"
         out.append(
             f"  {label:<{name_w}} {mark}{compact(cat.tokens):>7} {share * 100:5.1f}% "
             + p(bar(share, 12), cat.group)
@@ -173,8 +180,8 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     if b.top_items:
         out += ["", p("Biggest items", "bold")]
         for item in b.top_items[:5]:
-            what = f"{item.label} · {item.tool}" if item.tool else item.label
-            where = f" {item.path}" if item.path else ""
+            what = one_line(f"{item.label} · {item.tool}" if item.tool else item.label)
+            where = f" {one_line(item.path)}" if item.path else ""
             if len(where) > 40:
                 where = " …" + where[-38:]
             out.append(f"  {compact(item.tokens):>7}  {what}{where}  (turn {item.turn})")
@@ -192,11 +199,12 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     if b.compactions:
         last = b.compactions[-1]
         out.append(
-            p("Compactions ", "bold") + f"{len(b.compactions)}; last {last.trigger or '?'} "
+            p("Compactions ", "bold")
+            + f"{len(b.compactions)}; last {one_line(last.trigger or '?')} "
             f"{compact(last.pre_tokens)} → {compact(last.post_tokens or last.first_used)}"
         )
     if b.subagents:
-        subs = ", ".join(f"{s.agent_id[:10]} {compact(s.used)}" for s in b.subagents[:4])
+        subs = ", ".join(f"{one_line(s.agent_id)[:10]} {compact(s.used)}" for s in b.subagents[:4])
         out.append(p("Subagents ", "bold") + f"{len(b.subagents)}: {subs}")
     triggers = [t for t in b.clear_triggers if t.active]
     if triggers:
@@ -220,8 +228,10 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
         lvl = LEVEL_WORD.get(r.level, r.level)
         used = compact(r.used) + ("≈" if r.used_source != "usage" and r.used is not None else "")
         out.append(
-            f"{r.modified[:19]:<20} {r.session_id[:8]:<10} {used:>7} {compact(r.budget):>6} "
-            f"{compact(r.window):>6} " + p(f"{lvl:<8}", r.level) + f" {r.cwd or '?'}"
+            f"{r.modified[:19]:<20} {one_line(r.session_id)[:8]:<10} {used:>7} "
+            f"{compact(r.budget):>6} {compact(r.window):>6} "
+            + p(f"{lvl:<8}", r.level)
+            + f" {one_line(r.cwd or '?')}"
         )
     if not rows:
         out.append("(no sessions)")
@@ -229,5 +239,27 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
 
 
 def error(message: str, stream: TextIO | None = None) -> None:
-    """One clear line on stderr."""
-    print(f"ctxdash: {message}", file=stream or sys.stderr)
+    """One clear line on stderr (messages quote paths and names: cleaned like the rest)."""
+    print(f"ctxdash: {one_line(message)}", file=stream or sys.stderr)
+
+
+def to_json(data: object) -> str:
+    """One JSON document for ``--json`` output.
+
+    Control characters are escaped by JSON itself. A file name that is not UTF-8 (a lone
+    surrogate in Python) is written as a ``\\udcXX`` escape, so Python readers get the exact
+    name back, instead of failing the whole command.
+    """
+    import msgspec
+
+    try:
+        return msgspec.json.encode(data).decode()
+    except UnicodeEncodeError:
+        import json
+
+        return json.dumps(msgspec.to_builtins(data), separators=(",", ":"))
+
+
+def plain(text: str) -> str:
+    """Text for a plain-text command's output: no escape sequences or control characters."""
+    return clean(text)

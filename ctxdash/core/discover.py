@@ -23,6 +23,10 @@ from ctxdash.core.safepath import is_regular, open_regular
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
+#: Longest session argument (id, prefix or path) worth looking up.
+MAX_ARGUMENT = 4096
+
+
 class SessionNotFound(Exception):
     """The session the user named does not exist; the message says where ctxdash looked."""
 
@@ -208,6 +212,8 @@ def resolve_session(
     """
     roots = roots or paths.claude_roots()
     where = ", ".join(str(r / "projects") for r in roots)
+    if session and (len(session) > MAX_ARGUMENT or "\x00" in session):
+        raise SessionNotFound(f"not a session id or path ({len(session):,} characters)")
     if session:
         found = _named_session(session, roots, where)
         problem = transcript_problem(found)
@@ -256,9 +262,13 @@ def first_session(folders: list[Path]) -> Path | None:
 def _named_session(session: str, roots: list[Path], where: str) -> Path:
     """The transcript a path, a session id or an id prefix names."""
     candidate = Path(session).expanduser()
-    if candidate.suffix == ".jsonl" or os.sep in session or candidate.exists():
-        if candidate.is_file():
+    try:
+        named_file = candidate.suffix == ".jsonl" or os.sep in session or candidate.exists()
+        if named_file and candidate.is_file():
             return candidate
+    except OSError as err:  # a name too long, a loop of symbolic links
+        raise SessionNotFound(f"{session[:80]}: {err.strerror or err}") from None
+    if named_file:
         raise SessionNotFound(f"no transcript at {candidate}")
     matches = []
     for project in project_dirs(roots):

@@ -7,21 +7,24 @@
   symbolic links resolved) before anything is written there.
 * :func:`open_regular` opens a file for reading only if it is a regular file, without ever
   blocking (a FIFO or a device among transcripts must not hang a hook or the status line).
+
+The status line imports this module: it imports nothing costly (no ``re``, no ``pathlib``).
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import re
 import stat
-from pathlib import Path
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import BinaryIO
 
 #: Longest component ctxdash builds (file systems allow 255 bytes; suffixes are added later).
 MAX_COMPONENT = 120
-_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+=-")
 
 
 class NotRegularFile(OSError):
@@ -43,8 +46,10 @@ def component(value: object, fallback: str = "unknown") -> str:
     two long values stay distinct. Empty or unusable values give ``fallback``.
     """
     text = value if isinstance(value, str) else ("" if value is None else str(value))
-    safe = _UNSAFE.sub("_", text).lstrip(".")
-    if len(safe) > MAX_COMPONENT:
+    safe = "".join(c if c in _SAFE else "_" for c in text[:4096]).lstrip(".")
+    if len(text) > MAX_COMPONENT:
+        import hashlib
+
         digest = hashlib.blake2b(text.encode("utf-8", "replace"), digest_size=6).hexdigest()
         safe = f"{safe[: MAX_COMPONENT - 13]}-{digest}"
     return safe or fallback
@@ -58,11 +63,11 @@ def is_inside(path: Path | str, root: Path | str, *, resolve: bool = True) -> bo
     """
     norm = os.path.realpath if resolve else lambda p: os.path.normpath(os.path.abspath(p))
     try:
-        real = Path(norm(path))
-        base = Path(norm(root))
-    except (OSError, ValueError):
+        real = norm(os.fspath(path))
+        base = norm(os.fspath(root))
+    except (OSError, ValueError, TypeError):
         return False
-    return real == base or base in real.parents
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def inside(path: Path, root: Path) -> Path:
