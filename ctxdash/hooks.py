@@ -8,12 +8,16 @@
 * ``session-end``: tell a running dashboard which session ended.
 
 Every handler reads its JSON from stdin, never blocks Claude Code on an error (it logs under
-the state dir and exits 0), and writes only inside ctxdash's own folders.
+the state dir and exits 0), and writes only inside ctxdash's own folders. The payload is
+untrusted: a ``transcript_path`` is used only if it is a regular file inside a Claude Code
+``projects`` folder, and only short strings are recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
 import traceback
 from datetime import UTC, datetime
@@ -21,13 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, write_text
+from ctxdash.core.atomic import ActionError, write_bytes, write_text
+from ctxdash.core.plain import one_line
+from ctxdash.core.safepath import component, is_inside, is_regular
 
 #: Claude Code's cap on hook output added to the context.
 OUTPUT_CAP = 10_000
 #: A summary counts for the hand-over if written this recently before the /clear.
 HANDOVER_SECONDS = 30 * 60
 EVENTS = "events.jsonl"
+#: Longest payload string recorded in the events file.
+MAX_FIELD = 4096
+#: Hand-overs remembered per project (older names are forgotten).
+HANDED_KEEP = 200
+#: Suffix of the file a summary over the cap is spilled to (never a summary itself).
+SPILL_SUFFIX = ".full.md"
 
 
 def events_file() -> Path:
@@ -35,29 +47,56 @@ def events_file() -> Path:
     return paths.state_dir() / EVENTS
 
 
+def _append(path: Path, line: str) -> None:
+    """Append one line to a private (0600) file of ctxdash's state folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(fd, "a", encoding="utf-8", errors="replace") as fh:
+        fh.write(line + "\n")
+
+
 def _log(message: str) -> None:
-    try:
-        path = paths.state_dir() / "hooks.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{datetime.now(UTC).isoformat()} {message}\n")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        _append(paths.state_dir() / "hooks.log", f"{datetime.now(UTC).isoformat()} {message}")
+
+
+def _field(value: Any) -> str | None:
+    """A payload value fit to record: a short string, else nothing."""
+    return value if isinstance(value, str) and len(value) <= MAX_FIELD else None
 
 
 def _event(kind: str, payload: dict[str, Any], **extra: Any) -> None:
     record = {
         "event": kind,
         "time": time.time(),
-        "session_id": payload.get("session_id"),
-        "transcript_path": payload.get("transcript_path"),
-        "cwd": payload.get("cwd"),
-        **extra,
+        "session_id": _field(payload.get("session_id")),
+        "transcript_path": _field(payload.get("transcript_path")),
+        "cwd": _field(payload.get("cwd")),
+        **{key: _field(value) for key, value in extra.items()},
     }
-    path = events_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:  # one short line: appends are atomic
-        fh.write(json.dumps(record) + "\n")
+    # One short line: appends of it are atomic.
+    _append(events_file(), json.dumps(record))
+
+
+def claude_transcript(payload: dict[str, Any]) -> Path:
+    """The payload's ``transcript_path``, if it is a transcript ctxdash may read.
+
+    Only a regular file inside a Claude Code ``projects`` folder (``CLAUDE_CONFIG_DIR`` is
+    honoured) is accepted: a payload must not make ctxdash copy, or wait on, anything else.
+
+    Raises:
+        ActionError: missing, not a string, outside the projects folders, not a regular file.
+    """
+    value = payload.get("transcript_path")
+    if not isinstance(value, str) or not value or len(value) > MAX_FIELD or "\x00" in value:
+        raise ActionError("no usable transcript_path in the payload")
+    transcript = Path(value)
+    roots = [root / "projects" for root in paths.claude_roots()]
+    if not any(is_inside(transcript, root) for root in roots):
+        raise ActionError(f"{one_line(value)}: not inside Claude Code's projects folder, ignored")
+    if not transcript.name.endswith(".jsonl"):
+        raise ActionError(f"{one_line(value)}: not a transcript (.jsonl), ignored")
+    return transcript
 
 
 def pre_compact(payload: dict[str, Any]) -> str:
@@ -65,19 +104,48 @@ def pre_compact(payload: dict[str, Any]) -> str:
     from ctxdash.core.actions import snapshot
     from ctxdash.core.config import load_config
 
-    transcript = Path(str(payload.get("transcript_path") or ""))
-    if not transcript.is_file():
+    transcript = claude_transcript(payload)
+    if not is_regular(transcript):
         raise ActionError(f"no transcript at {transcript}")
     path, _ = snapshot(transcript, config=load_config())
     _event("pre-compact", payload, trigger=payload.get("trigger"), snapshot=str(path))
     return ""
 
 
-def latest_summary(project: str, *, now: float, within: float) -> Path | None:
-    """The newest summary of a project written within ``within`` seconds."""
-    folder = paths.data_dir() / "summaries" / project
+def _handed_file(project: str) -> Path:
+    return paths.state_dir() / "handed-over" / f"{component(project)}.json"
+
+
+def handed_over(project: str) -> list[str]:
+    """Names of the project's summaries already handed to a new session."""
     try:
-        candidates = [(p.stat().st_mtime, p) for p in folder.glob("*.md")]
+        data = json.loads(_handed_file(project).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return []
+    return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
+
+
+def mark_handed_over(project: str, name: str) -> None:
+    """Remember that a summary was handed over: it is never handed over again."""
+    names = [n for n in handed_over(project) if n != name][-(HANDED_KEEP - 1) :] + [name]
+    # Unrecorded, the summary would be handed over again: better than not at all.
+    with contextlib.suppress(ActionError):
+        write_bytes(_handed_file(project), json.dumps(names).encode(), sync=False)
+
+
+def latest_summary(project: str, *, now: float, within: float) -> Path | None:
+    """The newest summary of a project written within ``within`` seconds, not handed over yet.
+
+    Spill files (the full text of a summary over the cap) are never candidates.
+    """
+    folder = paths.data_dir() / "summaries" / component(project)
+    done = set(handed_over(project))
+    try:
+        candidates = [
+            (p.stat().st_mtime, p)
+            for p in folder.glob("*.md")
+            if not p.name.endswith(SPILL_SUFFIX) and p.name not in done and is_regular(p)
+        ]
     except OSError:
         return None
     fresh = [(t, p) for t, p in candidates if 0 <= now - t <= within]
@@ -90,7 +158,7 @@ def handover_text(summary: Path, *, cap: int = OUTPUT_CAP) -> str:
     intro = f"Summary of the previous session (ctxdash, {summary.name}):\n\n"
     if len(intro) + len(text) <= cap:
         return intro + text
-    spill = summary.with_suffix(".full.md")
+    spill = summary.with_name(summary.name.removesuffix(".md") + SPILL_SUFFIX)
     if not spill.exists():
         write_text(spill, text)
     note = f"\n\n[…truncated: the full summary is in {spill}; read it if needed]\n"
@@ -103,14 +171,17 @@ def session_start(payload: dict[str, Any], *, now: float | None = None) -> str:
     _event("session-start", payload, source=source)
     if source not in ("clear", "compact"):
         return ""
-    transcript = Path(str(payload.get("transcript_path") or ""))
-    project = transcript.parent.name
+    project = claude_transcript(payload).parent.name
     if not project:
         return ""
     summary = latest_summary(
         project, now=time.time() if now is None else now, within=HANDOVER_SECONDS
     )
-    return handover_text(summary) if summary else ""
+    if summary is None:
+        return ""
+    text = handover_text(summary)
+    mark_handed_over(project, summary.name)  # once, to the first session that starts after it
+    return text
 
 
 def session_end(payload: dict[str, Any]) -> str:

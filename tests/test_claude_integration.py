@@ -146,6 +146,7 @@ def _hook(event: str, payload: object) -> str:
 def test_pre_compact_takes_a_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
     home = synth.build_claude_home(tmp_path / "claude", seed=2, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))  # hooks read only Claude's files
     before = home.transcript.read_bytes()
     out = _hook(
         "pre-compact",
@@ -230,6 +231,7 @@ async def test_end_to_end_summary_clear_handover_and_follow(
     live = synth.LiveSession(seed=3)
     project = tmp_path / "claude" / "projects" / "-work"
     project.mkdir(parents=True)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
     old = project / f"{live.writer.session_id}.jsonl"
     for _ in range(4):
         live.append_to(old)

@@ -11,6 +11,7 @@ import errno
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ctxdash.core.safepath import PathEscape, inside, open_regular
@@ -51,16 +52,34 @@ def explain(err: OSError, path: Path) -> str:
     return f"{path}: {err.strerror or err}"
 
 
-def write_bytes(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically.
+def _temp(path: Path) -> tuple[int, Path]:
+    """A new private (0600) temporary file beside ``path``."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:  # a read-only folder, a full disk
+        raise ActionError(explain(err, path.parent)) from err
+    return fd, Path(name)
+
+
+def write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    exclusive: bool = False,
+    sync: bool = True,
+    check: Callable[[], None] | None = None,
+) -> Path:
+    """Write ``data`` to ``path`` atomically (the new file is private: 0600).
 
     Args:
         exclusive: fail if ``path`` exists (checked again at the final link, not only before).
         sync: flush to disk before the rename (off for small, disposable state files).
+        check: called just before the rename; raising :class:`ActionError` there abandons
+            the write (a file someone else may change: re-read it at the last moment).
 
     Raises:
-        ActionError: the folder cannot be created or written, the disk is full, or (with
-            ``exclusive``) the file exists.
+        ActionError: the folder cannot be created or written, the disk is full, ``check``
+            refused, or (with ``exclusive``) the file exists.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,14 +87,15 @@ def write_bytes(path: Path, data: bytes, *, exclusive: bool = False, sync: bool 
         raise ActionError(explain(err, path.parent)) from err
     if exclusive and path.exists():
         raise ActionError(f"{path}: already exists (not overwritten)")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if sync:
                 fh.flush()
                 os.fsync(fh.fileno())
+        if check is not None:
+            check()
         if exclusive:
             try:
                 os.link(tmp, path)  # fails if path appeared meanwhile
@@ -110,10 +130,9 @@ def copy_file(src: Path, dest: Path) -> Path:
         raise ActionError(explain(err, dest.parent)) from err
     if dest.exists():
         raise ActionError(f"{dest}: already exists (not overwritten)")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _temp(dest)
     try:
-        with open_regular(src) as source, os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh, open_regular(src) as source:
             shutil.copyfileobj(source, fh, 1024 * 1024)
             fh.flush()
             os.fsync(fh.fileno())

@@ -180,11 +180,12 @@ class Monitor:
         for raw in reversed(lines):
             try:
                 event = json.loads(raw)
-            except ValueError:
+                if not isinstance(event, dict) or event.get("event") != "session-start":
+                    continue
+                when = float(event.get("time") or 0)
+            except (ValueError, TypeError, RecursionError):
                 continue
-            if not isinstance(event, dict) or event.get("event") != "session-start":
-                continue
-            if float(event.get("time") or 0) < self.started:
+            if when < self.started:
                 return None
             target = Path(str(event.get("transcript_path") or ""))
             if target.parent == self.project_dir and target != self.transcript:

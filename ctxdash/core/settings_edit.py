@@ -349,6 +349,22 @@ def _backup(target: Path, data: bytes) -> Path:
     return path
 
 
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    """Put a small file back as it was (``None``: it did not exist)."""
+    with contextlib.suppress(OSError, ActionError):
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_bytes(path, data)
+
+
 def apply(change: Change) -> Path | None:
     """Write ``change`` (backing up the old file first); return the backup path, if any.
 
@@ -357,26 +373,40 @@ def apply(change: Change) -> Path | None:
     """
     path = change.path
     target = path.resolve() if path.is_symlink() else path  # keep a dotfiles symlink intact
-    if _read_text(target) != change.old_text:
-        raise ActionError(f"{path}: changed since the plan was made; nothing written, try again")
+
+    def unchanged() -> None:
+        # Claude Code may write its settings at any time: checked again just before the rename.
+        if _read_text(target) != change.old_text:
+            raise ActionError(
+                f"{path}: changed since the plan was made; nothing written, try again"
+            )
+
+    unchanged()
     record = manifest_path(path)
     backup: Path | None = None
     if change.changed:
         if change.old_text is not None:
             backup = _backup(target, change.old_text.encode("utf-8"))
+        old_record = _read_bytes(record)
         if change.manifest is not None:  # record first: a failed write below is still undone
             write_bytes(record, _dump(change.manifest).encode("utf-8"))
-        if change.new_text is None:
-            try:
-                target.unlink()
-            except OSError as err:
-                raise ActionError(explain(err, target)) from err
-        else:
-            mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
-            write_bytes(target, change.new_text.encode("utf-8"))
-            if mode is not None:
-                with contextlib.suppress(OSError):
-                    os.chmod(target, mode)
+        mode: int | None = None
+        try:
+            if change.new_text is None:
+                unchanged()
+                try:
+                    target.unlink()
+                except OSError as err:
+                    raise ActionError(explain(err, target)) from err
+            else:
+                mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+                write_bytes(target, change.new_text.encode("utf-8"), check=unchanged)
+        except ActionError:
+            _restore(record, old_record)  # the settings were not changed: nor is the record
+            raise
+        if mode is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(target, mode)
     if change.manifest is None:
         record.unlink(missing_ok=True)
     return backup

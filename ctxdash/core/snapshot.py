@@ -8,12 +8,14 @@ A snapshot is a folder under ``<data dir>/snapshots/<project>/<session id>/<UTC 
 * ``transcript.jsonl`` and ``subagents/``: copies of the files as they were, so nothing is lost
   if Claude Code later compacts or rewrites them.
 
-Folders are never reused or overwritten; every file is written atomically.
+Folders are never reused or overwritten; every file is written atomically. A folder a killed
+run left behind (temporary copies, no ``snapshot.json``) is removed by the next snapshot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,8 @@ from ctxdash.core.workstate import WorkState
 FORMAT = "ctxdash-snapshot/1"
 _ENCODER = msgspec.json.Encoder()
 REQUIRED = ("format", "session_id", "created_at", "context_window", "budget")
+#: A snapshot folder without ``snapshot.json`` untouched this long was abandoned (a killed run).
+STALE_SECONDS = 600
 
 
 class ContextWindow(msgspec.Struct, kw_only=True):
@@ -100,6 +104,7 @@ def take_snapshot(
             the folder is removed again).
     """
     now = now or datetime.now(UTC)
+    sweep_abandoned(snapshots_root())
     # The session id comes from the transcript: one safe name, checked to stay under the root.
     project = component(Path(budget.transcript).parent.name, "unknown-project")
     root = snapshots_root()
@@ -146,9 +151,34 @@ def take_snapshot(
 def _remove_tree(folder: Path) -> None:
     for path in sorted(folder.rglob("*"), reverse=True):
         with contextlib.suppress(OSError):
-            path.rmdir() if path.is_dir() else path.unlink()
+            path.rmdir() if path.is_dir() and not path.is_symlink() else path.unlink()
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def sweep_abandoned(root: Path, *, now: float | None = None) -> list[Path]:
+    """Remove snapshot folders a killed run left without ``snapshot.json``; return them.
+
+    Only folders nothing was written to for :data:`STALE_SECONDS` go: a snapshot being taken
+    right now keeps touching its temporary copy.
+    """
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        folders = [f for f in root.glob("*/*/*") if f.is_dir() and not f.is_symlink()]
+    except OSError:
+        return []
+    for folder in folders:
+        if (folder / "snapshot.json").exists():
+            continue
+        try:
+            newest = max(p.lstat().st_mtime for p in [folder, *folder.rglob("*")])
+        except OSError:
+            continue
+        if now - newest >= STALE_SECONDS:
+            _remove_tree(folder)
+            removed.append(folder)
+    return removed
 
 
 def load_snapshot(path: Path) -> Snapshot:

@@ -11,14 +11,15 @@ parses only what was appended meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
 from pathlib import Path
 
 import msgspec
 
 from ctxdash import __version__
 from ctxdash.core import paths
+from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.coldstart import cold_start
 from ctxdash.core.session import SessionState
 from ctxdash.core.tail import FileTail, TailState
@@ -146,14 +147,10 @@ class Tracker:
                 state=self.state,
             )
         )
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(blob)
-            os.replace(tmp, target)
+        # Private (0600): the state holds titles and paths from the transcript.
+        with contextlib.suppress(ActionError):
+            write_bytes(target, blob, sync=False)
             self._dirty = False
-        except OSError:
-            pass
 
 
 def load_state(

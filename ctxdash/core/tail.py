@@ -31,6 +31,9 @@ class TailState(msgspec.Struct, kw_only=True):
     device: int = 0
     offset: int = 0
     fingerprint: str = ""
+    #: Fingerprint of the file's first bytes: an in-place rewrite of the start (same size)
+    #: changes it even when the bytes before the offset stay the same.
+    head: str = ""
     remainder: bytes = b""
 
 
@@ -49,9 +52,16 @@ class Chunk(msgspec.Struct, kw_only=True):
 
 
 def _fingerprint(fh: object, offset: int) -> str:
-    start = max(0, offset - FINGERPRINT_BYTES)
+    return _fingerprint_range(fh, max(0, offset - FINGERPRINT_BYTES), offset)
+
+
+def _head(fh: object) -> str:
+    return _fingerprint_range(fh, 0, FINGERPRINT_BYTES)
+
+
+def _fingerprint_range(fh: object, start: int, end: int) -> str:
     fh.seek(start)  # type: ignore[attr-defined]
-    return hashlib.blake2b(fh.read(offset - start), digest_size=12).hexdigest()  # type: ignore[attr-defined]
+    return hashlib.blake2b(fh.read(end - start), digest_size=12).hexdigest()  # type: ignore[attr-defined]
 
 
 def _split(head: bytes, data: bytes, cut: int) -> list[bytes | memoryview]:
@@ -101,6 +111,8 @@ class FileTail:
                 reset = True  # truncated
             elif s.offset and s.fingerprint and _fingerprint(fh, s.offset) != s.fingerprint:
                 reset = True  # rewritten in place
+            elif s.offset > FINGERPRINT_BYTES and s.head and _head(fh) != s.head:
+                reset = True  # its start rewritten in place
             if reset:
                 self.state = s = TailState(path=str(self.path))
             s.inode, s.device = st.st_ino, st.st_dev
@@ -124,6 +136,8 @@ class FileTail:
                 yield Chunk(lines=[], start=0, reset=True)
             if s.offset:
                 s.fingerprint = _fingerprint(fh, s.offset)
+                if s.offset > FINGERPRINT_BYTES and not s.head:
+                    s.head = _head(fh)
 
     def read_all(self) -> Chunk:
         """Everything new as one chunk (convenience for tests and small files)."""

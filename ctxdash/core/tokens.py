@@ -238,11 +238,11 @@ class CachedCounter:
             return
         if len(self._counts) > self._LIMIT:
             self._counts = dict(list(self._counts.items())[-self._LIMIT // 2 :])
+        from ctxdash.core.atomic import ActionError, write_bytes
+
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_name(f"{self._path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps((self._meta[0], self._meta[1], self._counts)))
-            os.replace(tmp, self._path)
+            blob = marshal.dumps((self._meta[0], self._meta[1], self._counts))
+            write_bytes(self._path, blob, sync=False)  # private (0600), like every state file
             self._dirty = False
-        except OSError:
+        except (ActionError, ValueError):
             pass
