@@ -32,6 +32,7 @@ from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
     inline_subagents,
+    mark_sampled,
     save_summary,
 )
 from ctxdash.core.store import Tracker
@@ -226,6 +227,7 @@ class Monitor:
             listings=self.listings,
             reported_window=reported_window(state.session_id),
         )
+        mark_sampled(budget, self.tracker.sampled)
         save_summary(budget)
         return budget
 

@@ -105,6 +105,13 @@ def subagents_of(
     return out
 
 
+def mark_sampled(budget: Budget, sampled: int) -> None:
+    """Say in the budget that texts too long to count whole were counted from samples."""
+    if sampled and budget.calibration.exact_tokenizer:
+        budget.calibration.exact_tokenizer = False
+        budget.calibration.tokenizer += f" (≈: {sampled} very long text(s) counted from samples)"
+
+
 def session_budget(
     transcript: Path,
     *,
@@ -142,6 +149,7 @@ def session_budget(
         subagents=subs,
         reported_window=reported_window(state.session_id),
     )
+    mark_sampled(budget, tracker.sampled)
     save_summary(budget)
     if isinstance(cached, CachedCounter):
         cached.save()

@@ -23,7 +23,7 @@ from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.coldstart import cold_start
 from ctxdash.core.session import SessionState
 from ctxdash.core.tail import FileTail, TailState
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.tokens import TokenCounter, sampled_texts
 
 #: Bump when SessionState changes shape: old caches are then ignored.
 CACHE_FORMAT = 12  # bump on any change to what the parser keeps
@@ -36,6 +36,8 @@ class _Saved(msgspec.Struct, kw_only=True):
     counter: str = ""
     tail: TailState
     state: SessionState
+    #: Texts of this transcript counted from samples (too long to count whole).
+    sampled: int = 0
 
 
 _ENCODER = msgspec.msgpack.Encoder()
@@ -84,6 +86,8 @@ class Tracker:
         self.loaded_from_cache = False
         #: Where a cold start skipped to (the last clean compaction), 0 when it did not.
         self.started_at = 0
+        #: Texts of this transcript counted from samples: its split is partly an estimate.
+        self.sampled = 0
         self._dirty = False
         if use_cache:
             self._load()
@@ -101,6 +105,7 @@ class Tracker:
             return
         self.tail = FileTail(self.path, saved.tail)
         self.state = saved.state
+        self.sampled = saved.sampled
         self.loaded_from_cache = True
 
     def _counter_name(self) -> str:
@@ -113,6 +118,7 @@ class Tracker:
             OSError: the file cannot be read (vanished, no permission).
         """
         changed = False
+        before = sampled_texts(self.counter)
         if self.cold and self.tail.state.offset == 0 and not self.tail.state.remainder:
             start = cold_start(self.path, sidechain=self.sidechain)
             if start is not None:
@@ -122,6 +128,7 @@ class Tracker:
         for chunk in self.tail.read():
             if chunk.reset:
                 resets = self.state.counters.resets + 1
+                self.sampled = 0
                 self.state = SessionState(sidechain=self.sidechain)
                 self.state.counters.resets = resets
                 changed = True
@@ -130,6 +137,7 @@ class Tracker:
                 changed = True
         if changed:
             self.state.flush(self.counter)
+            self.sampled += sampled_texts(self.counter) - before
             self._dirty = True
         return changed
 
@@ -145,6 +153,7 @@ class Tracker:
                 counter=self._counter_name(),
                 tail=self.tail.state,
                 state=self.state,
+                sampled=self.sampled,
             )
         )
         # Private (0600): the state holds titles and paths from the transcript.

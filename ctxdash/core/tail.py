@@ -118,6 +118,7 @@ class FileTail:
             s.inode, s.device = st.st_ino, st.st_dev
             fh.seek(s.offset + len(s.remainder))
             first = True
+            pending: list[bytes] = []  # pieces of one long line: joined once, not per chunk
             while True:
                 data = fh.read(chunk_bytes)
                 if not data:
@@ -125,13 +126,18 @@ class FileTail:
                 start = s.offset
                 cut = data.rfind(b"\n")
                 if cut < 0:
-                    s.remainder += data
+                    pending.append(data)
                     continue
+                if pending:
+                    s.remainder = b"".join([s.remainder, *pending])
+                    pending = []
                 lines = _split(s.remainder, data, cut)
                 s.offset += len(s.remainder) + cut + 1
                 s.remainder = data[cut + 1 :]
                 yield Chunk(lines=lines, start=start, reset=reset and first)
                 first = False
+            if pending:
+                s.remainder = b"".join([s.remainder, *pending])
             if first and reset:
                 yield Chunk(lines=[], start=0, reset=True)
             if s.offset:

