@@ -29,13 +29,14 @@ from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, resolve_session
 from ctxdash.core.monitor import Monitor
+from ctxdash.core.plain import clean as untrusted
 from ctxdash.core.sessions import list_sessions
 from ctxdash.core.tokens import TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
-from ctxdash.ui.format import compact, home_short, truncate
+from ctxdash.ui.format import compact, home_short, one_line, truncate
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
 from ctxdash.ui.screens.help import HelpScreen
@@ -406,6 +407,8 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         In a narrow pane a toast would cover the panels: only the newest one is shown, as
         one short line (the title bar's colour and the event log say the rest).
         """
+        if not markup:  # without control characters too (escape sequences, bells)
+            message, title = untrusted(message), one_line(title)
         narrow = 0 < self.size.width < NARROW_TOASTS
         self.set_class(narrow, "-narrow-toasts")
         if narrow:

@@ -1,4 +1,9 @@
-"""Small text helpers shared by the widgets (no I/O)."""
+"""Small text helpers shared by the widgets (no I/O).
+
+Text from a transcript is untrusted: widgets show it as plain text (Rich ``Text`` or Textual
+``Content``, never a markup string) and only after :func:`ctxdash.core.plain.one_line` removed
+escape sequences and control characters. The helpers here that take text do that themselves.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from rich.text import Text
+
+from ctxdash.core.plain import one_line
 from ctxdash.textout import compact
 
 __all__ = [
@@ -17,17 +25,25 @@ __all__ = [
     "home_in_text",
     "home_short",
     "local_time",
+    "one_line",
     "parse_time",
+    "plain",
     "truncate",
     "truncate_left",
     "truncate_path",
 ]
 
 
+def plain(text: object, style: str = "") -> Text:
+    """Untrusted text as one line of plain ``Text``: brackets stay brackets, no controls."""
+    return Text(one_line(text), style=style, end="")
+
+
 def truncate(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` cells with an ellipsis."""
+    """Cut ``text`` (cleaned to one line) to ``width`` cells with an ellipsis."""
     if width <= 0:
         return ""
+    text = one_line(text)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
@@ -37,9 +53,10 @@ def bar_cells(fraction: float, width: int) -> int:
 
 
 def truncate_left(text: str, width: int) -> str:
-    """Cut the start of ``text`` (paths: the file name matters most)."""
+    """Cut the start of ``text`` (paths: the file name matters most), cleaned to one line."""
     if width <= 0:
         return ""
+    text = one_line(text)
     return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
@@ -61,6 +78,7 @@ def fit_label(label: str, width: int, *, short: bool = False) -> str:
     With ``short`` (some label of the panel does not fit), every ``Group · tail`` label
     becomes ``Abbr tail``, so rows of one group look alike; paths keep their end.
     """
+    label = one_line(label)
     group, sep, tail = label.partition(" · ")
     if not sep or not short:
         return truncate(label, width)
@@ -131,5 +149,6 @@ def local_time(value: str | datetime | None, now: datetime, *, seconds: bool = T
 
 
 def clean(text: str) -> str:
-    """Untrusted text on one line: control characters dropped, whitespace collapsed."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    """Untrusted text on one line (escape sequences and control characters dropped by
+    :func:`ctxdash.core.plain.one_line`), whitespace collapsed."""
+    return " ".join(one_line(text).split())

@@ -11,7 +11,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact, fit
+from ctxdash.ui.format import compact, fit, plain
 from ctxdash.ui.legend import Legend
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.events import EventLog
@@ -107,7 +107,7 @@ class DashboardScreen(Screen[None]):
         title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):
-            bar.update(Content(title))  # titles come from the transcript: plain text
+            bar.update(plain(title))  # titles come from the transcript: plain text
 
     def action_toggle_groups(self) -> None:
         """Switch the breakdown between its fine rows and ``/context``'s rows."""

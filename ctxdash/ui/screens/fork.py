@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ctxdash.ui.format import truncate
+from ctxdash.ui.format import plain, truncate
 
 
 class ForkPicker(ModalScreen[str | None]):
@@ -33,7 +33,7 @@ class ForkPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = [Option("at the end (everything so far)", id="end")]
         for uuid, text in reversed(self.prompts):
-            options.append(Option(f"up to: {truncate(' '.join(text.split()), 80)}", id=uuid))
+            options.append(Option(plain(f"up to: {truncate(' '.join(text.split()), 80)}"), id=uuid))
         with Vertical():
             yield Static("Fork into a new session `claude --resume` opens. Enter picks.")
             yield OptionList(*options, markup=False)  # prompts are transcript text

@@ -8,7 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
-from ctxdash.ui.format import compact
+from ctxdash.core.plain import clean as untrusted
+from ctxdash.ui.format import compact, plain
 
 
 class SummaryPreview(ModalScreen[str | None]):
@@ -31,7 +32,7 @@ class SummaryPreview(ModalScreen[str | None]):
 
     def __init__(self, markdown: str, tokens: int, source: int, budget: int) -> None:
         super().__init__()
-        self.markdown = markdown
+        self.markdown = untrusted(markdown)  # rendered as Markdown: no control characters
         self.head = (
             f"{compact(tokens)} tokens from {compact(source)} "
             f"(ratio {tokens / source if source else 0:.2f}, budget {compact(budget)}) · "
@@ -40,7 +41,7 @@ class SummaryPreview(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.head, id="summary-head")
+            yield Static(plain(self.head), id="summary-head")
             with VerticalScroll():
                 yield Markdown(self.markdown)
 

@@ -6,7 +6,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact
+from ctxdash.ui.format import compact, one_line
 from ctxdash.ui.widgets.panel import Panel
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -71,7 +71,7 @@ class GrowthPanel(Panel):
             last = b.compactions[-1]
             lines.append(
                 Text(
-                    f"compactions {len(b.compactions)} · last {last.trigger or '?'} "
+                    f"compactions {len(b.compactions)} · last {one_line(last.trigger or '?')} "
                     f"{compact(last.pre_tokens)}→"
                     f"{compact(last.post_tokens or last.first_used)}",
                     style="dim",
