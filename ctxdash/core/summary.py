@@ -21,6 +21,7 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, within, write_text
+from ctxdash.core.plain import clean
 from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.workstate import ErrorItem, Pointer, WorkState
 
@@ -196,7 +197,8 @@ def _render(title: str, items: list[_Item]) -> str:
         chosen = sorted((it for it in items if it.section == section), key=lambda it: it.pos)
         if chosen:
             parts.append(f"\n## {section}\n\n" + "".join(it.text for it in chosen))
-    return "".join(parts)
+    # Read in terminals, pasted into sessions: no escape sequences or control characters.
+    return clean("".join(parts))
 
 
 def build_summary(
