@@ -111,13 +111,22 @@ def project_dirs(roots: list[Path] | None = None) -> Iterator[Path]:
 def main_transcripts(project: Path) -> list[os.DirEntry[str]]:
     """Main session files of one project folder (not ``agent-*.jsonl``)."""
     try:
-        return [
-            e
-            for e in os.scandir(project)
-            if e.name.endswith(".jsonl") and not e.name.startswith("agent-") and e.is_file()
-        ]
+        entries = list(os.scandir(project))
     except OSError:
         return []
+    # One entry that cannot be inspected (a loop of symbolic links) must not hide the rest.
+    return [
+        e
+        for e in entries
+        if e.name.endswith(".jsonl") and not e.name.startswith("agent-") and _is_file(e)
+    ]
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def all_transcripts(roots: list[Path] | None = None) -> list[tuple[Path, os.stat_result]]:

@@ -36,7 +36,7 @@ from ctxdash.core.status import (
     save_summary,
 )
 from ctxdash.core.store import Tracker
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.tokens import TokenCounter, sampled_texts
 
 #: How much of another transcript's new bytes is read to see what was appended.
 APPENDED_LIMIT = 1024 * 1024
@@ -214,6 +214,7 @@ class Monitor:
             self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
             self.env = load_claude_env(self.root, state.cwd)
         subagents = [] if state.sidechain else self._subagents(changed)
+        sampled_before = sampled_texts(self.counter)
         budget = build_budget(
             state,
             self.transcript,
@@ -227,7 +228,7 @@ class Monitor:
             listings=self.listings,
             reported_window=reported_window(state.session_id),
         )
-        mark_sampled(budget, self.tracker.sampled)
+        mark_sampled(budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before)
         save_summary(budget)
         return budget
 

@@ -16,7 +16,12 @@ from ctxdash.core.feed import reported_window
 from ctxdash.core.safepath import component
 from ctxdash.core.session import SessionState
 from ctxdash.core.store import Tracker, is_subagent_file, load_state
-from ctxdash.core.tokens import CachedCounter, TokenCounter, preload_in_background
+from ctxdash.core.tokens import (
+    CachedCounter,
+    TokenCounter,
+    preload_in_background,
+    sampled_texts,
+)
 
 
 def claude_root_of(transcript: Path) -> Path:
@@ -134,6 +139,7 @@ def session_budget(
         tracker.poll()
         tracker.save()
     state = tracker.state
+    sampled_before = sampled_texts(cached)
     subs = (
         []
         if state.sidechain
@@ -149,7 +155,7 @@ def session_budget(
         subagents=subs,
         reported_window=reported_window(state.session_id),
     )
-    mark_sampled(budget, tracker.sampled)
+    mark_sampled(budget, tracker.sampled + sampled_texts(cached) - sampled_before)
     save_summary(budget)
     if isinstance(cached, CachedCounter):
         cached.save()
