@@ -135,6 +135,7 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
                 "in process, median",
             )
         )
+        rows.append(_huge_line_row(tmp, env, runs))
         rows += _dashboard_rows(transcript, env, 5 if quick else 30)
         rows += _integration_rows(transcript, env, runs)
         if not quick:
@@ -158,6 +159,39 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
+
+
+def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
+    """``status`` (cold) on a session holding one 20 MB line of a single character.
+
+    BPE on such a run is slow and memory-hungry; texts that long are counted from samples.
+    """
+    root = tmp / "huge"
+    home = build_claude_home(root, seed=2, name="basic")
+    sid = home.transcript.stem
+    prompt = {"type": "user", "sessionId": sid, "uuid": "huge-prompt"}
+    prompt["message"] = {"role": "user", "content": "A" * (20 * MB)}
+    reply = {"type": "assistant", "sessionId": sid, "uuid": "huge-reply"}
+    reply["message"] = {
+        "id": "msg_huge",
+        "model": "claude-sonnet-4-5-20250929",
+        "role": "assistant",
+        "usage": {"input_tokens": 150_000, "output_tokens": 10},
+        "content": [{"type": "text", "text": "ok"}],
+    }
+    with open(home.transcript, "ab") as fh:
+        fh.write(json.dumps(prompt).encode() + b"\n" + json.dumps(reply).encode() + b"\n")
+    cache = Path(env["CTXDASH_CACHE_DIR"])
+    henv = dict(env, CLAUDE_CONFIG_DIR=str(root))
+    args = ["status", "--json", str(home.transcript)]
+
+    def cold() -> tuple[float, float]:
+        shutil.rmtree(cache / "sessions", ignore_errors=True)
+        (cache / "counts.bin").unlink(missing_ok=True)
+        return _run_cli(args, henv)
+
+    wall, rss = _median(cold, runs)
+    return _row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
 
 
 def _cold_rows(
