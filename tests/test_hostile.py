@@ -499,3 +499,34 @@ def test_statusline_payloads_of_the_wrong_shape(payload: dict[str, object]) -> N
     assert line.startswith("ctx")
     assert "Error" not in line
     assert "%" not in line or "-" not in line.split("%")[0]
+
+
+def test_skill_and_agent_files_that_never_end_are_skipped(tmp_path: Path) -> None:
+    """A repository's SKILL.md linked to /dev/zero, an agent file that is a FIFO."""
+    import resource
+
+    skills = tmp_path / "repo" / ".claude" / "skills" / "evil"
+    skills.mkdir(parents=True)
+    (skills / "SKILL.md").symlink_to("/dev/zero")
+    agents = tmp_path / "repo" / ".claude" / "agents"
+    agents.mkdir(parents=True)
+    os.mkfifo(agents / "stuck.md")
+    (agents / "fine.md").write_text("---\nname: fine\ndescription: ok\n---\n")
+    code = (
+        "import sys; from pathlib import Path; from ctxdash.core.listings import discover_listings;"
+        "print([x.name for x in discover_listings(sys.argv[1], Path(sys.argv[2]))])"
+    )
+
+    def limit_memory() -> None:  # on failure: a MemoryError, not a machine out of memory
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "repo"), str(tmp_path / "root")],
+        capture_output=True,
+        timeout=60,
+        preexec_fn=limit_memory,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-300:]
+    assert out.stdout.strip() == b"['fine']"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.safepath import usable_dir
+from ctxdash.core.safepath import open_regular, usable_dir
 
 #: Claude Code caps each skill's listing entry at this many characters.
 ENTRY_CHARS = 1536
@@ -32,9 +32,10 @@ class Listing(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _entry(path: Path, default_name: str) -> tuple[str, str] | None:
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:8192]
-    except OSError:
+    try:  # a repository's SKILL.md may be a link to /dev/zero: regular files only, bounded
+        with open_regular(path) as fh:
+            head = fh.read(32768).decode("utf-8", errors="replace")[:8192]
+    except (OSError, ValueError):
         return None
     fields = {}
     match = _FRONT.match(head)
