@@ -191,7 +191,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 result.markdown if result.markdown.endswith("\n") else result.markdown + "\n"
             )
-            print(text, file=sys.stderr)
+            from ctxdash.textout import plain
+
+            print(plain(text), file=sys.stderr)
             return EXIT_OK
     _emit(args, data, text)
     return EXIT_OK

@@ -530,3 +530,13 @@ def test_skill_and_agent_files_that_never_end_are_skipped(tmp_path: Path) -> Non
     )
     assert out.returncode == 0, out.stderr[-300:]
     assert out.stdout.strip() == b"['fine']"
+
+
+def test_a_deep_fork_origin_line_is_skipped(home: synth.ClaudeHome) -> None:
+    """The fork-origin lookup decodes the transcript's last lines itself."""
+    from ctxdash.core.fresh import parent_of
+
+    deep = b'{"type":"ctxdash-origin","x":' + b"[" * 5000 + b"]" * 5000 + b"}\n"
+    with open(home.transcript, "ab") as fh:
+        fh.write(deep)
+    assert parent_of(home.transcript) == (None, None)

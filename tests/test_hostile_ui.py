@@ -87,5 +87,11 @@ async def test_dashboard_shows_hostile_text_literally(
         _assert_clean(listing, "session list")
         assert "[link=https://x]y" in listing
         await pilot.press("escape")
+        # The title bar's waiting text quotes a project folder: text as well.
+        app.get_screen_dashboard().waiting("waiting in [/] [link=https://x]y \x1b]2;t\x07")
+        await pilot.pause()
+        waiting = _rendered(app)
+        _assert_clean(waiting, "waiting title")
+        assert "waiting in [/] [link=https://x]y" in waiting
         assert app.is_running
     assert app.return_code in (None, 0)

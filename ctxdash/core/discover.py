@@ -62,9 +62,9 @@ def transcript_problem(path: Path) -> str | None:
     starts like a JSON object with a ``type``.
     """
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(HEAD_BYTES)
-    except OSError:
+    except (OSError, ValueError):
         return None  # reading it fails later, with the reason
     if not head.strip():
         return EMPTY

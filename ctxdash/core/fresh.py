@@ -17,6 +17,7 @@ from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.discover import UUID_RE
 from ctxdash.core.feed import reported, reported_window
 from ctxdash.core.records import Line, decode_line, is_real_reply
+from ctxdash.core.safepath import open_regular
 
 #: How much of a file's end is read for the provenance line or the last reply.
 TAIL = 256 * 1024
@@ -36,12 +37,12 @@ def _strip_1m(model: str) -> str:
 
 def _tail(path: Path) -> list[bytes]:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             fh.seek(0, 2)
             size = fh.tell()
             fh.seek(max(0, size - TAIL))
             data = fh.read(TAIL)
-    except OSError:
+    except (OSError, ValueError):
         return []
     lines = data.split(b"\n")
     return lines[1:] if size > TAIL else lines
@@ -56,7 +57,7 @@ def parent_of(transcript: Path) -> tuple[str | None, Path | None]:
     for raw in reversed(_tail(transcript)):
         if b'"ctxdash-origin"' not in raw:
             continue
-        with contextlib.suppress(msgspec.DecodeError):
+        with contextlib.suppress(msgspec.DecodeError, RecursionError):
             obj = msgspec.json.decode(raw)
             origin = obj.get("forkedFrom") if isinstance(obj, dict) else None
             sid = origin.get("sessionId") if isinstance(origin, dict) else None

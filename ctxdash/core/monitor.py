@@ -28,6 +28,7 @@ from ctxdash.core.listings import Listing, discover_listings
 from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
 from ctxdash.core.models import model_info
 from ctxdash.core.records import CONVERSATION_TYPES, Line, decode_line
+from ctxdash.core.safepath import open_regular
 from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
@@ -137,7 +138,7 @@ class Monitor:
         of Claude Code's (not ctxdash's own fork or seed)."""
         start = self.others.get(path, 0)
         try:
-            with open(path, "rb") as fh:
+            with open_regular(path) as fh:
                 fh.seek(0, 2)
                 size = fh.tell()
                 if size < start:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Static
@@ -118,7 +117,7 @@ class DashboardScreen(Screen[None]):
     def waiting(self, text: str) -> None:
         """No session to show yet: say so in the title bar."""
         for bar in self.query(TitleBar):
-            bar.update(Content(f" {text}"))  # a folder name: plain text
+            bar.update(plain(f" {text}"))  # a folder name: plain text
 
     @property
     def events_log(self) -> EventLog:
