@@ -126,7 +126,7 @@ def lines_of_any(path: Path) -> list[dict[str, Any]]:
     """The JSON-object lines of a file (real files may hold anything)."""
     out = []
     for raw in path.read_bytes().splitlines():
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             obj = json.loads(raw)
             if isinstance(obj, dict):
                 out.append(obj)

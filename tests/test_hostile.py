@@ -540,3 +540,15 @@ def test_a_deep_fork_origin_line_is_skipped(home: synth.ClaudeHome) -> None:
     with open(home.transcript, "ab") as fh:
         fh.write(deep)
     assert parent_of(home.transcript) == (None, None)
+
+
+def test_fork_with_a_replacement_id_that_is_an_object(
+    home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home.project_dir / home.transcript.stem / "tool-results").mkdir(parents=True, exist_ok=True)
+    objs = lines_of(home.transcript)
+    odd = {"kind": "tool-result", "toolUseId": {"id": "x"}, "replacement": "stand-in"}
+    objs.insert(3, {"type": "content-replacement", "replacements": [odd, ["x"], None]})
+    write_lines(home.transcript, objs)
+    code, _, err = _run(capsys, "fork", str(home.transcript))
+    assert code == 0, err

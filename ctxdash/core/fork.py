@@ -400,7 +400,8 @@ def _emit(
                 reason = None if content else "orphan-tool-result"
         elif r.type == "content-replacement" and replace and r.pos <= cut.pos:
             items = r.obj.get("replacements")
-            mine = [x for x in items or () if isinstance(x, dict) and x.get("toolUseId") in uses]
+            listed = items if isinstance(items, list) else []
+            mine = [x for x in listed if isinstance(x, dict) and _str_in(x.get("toolUseId"), uses)]
             if r.obj.get("agentId") or not mine:
                 reason = "content-replacement"
             elif mine != items:
@@ -417,6 +418,11 @@ def _emit(
             changes["sessionId"] = new_id
         lines.append(_patch(r.raw, r.obj, changes) if changes else r.raw)
     return lines, dropped, replacements
+
+
+def _str_in(value: Any, ids: set[str]) -> bool:
+    """``value`` is one of ``ids`` (a list or an object from a transcript is none of them)."""
+    return isinstance(value, str) and value in ids
 
 
 def _result(
