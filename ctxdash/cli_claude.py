@@ -83,8 +83,10 @@ def _settings(args: argparse.Namespace) -> Path:
 
 def _apply(args: argparse.Namespace, change: object) -> int:
     from ctxdash.core.settings_edit import apply, render_diff
+    from ctxdash.textout import plain
 
-    diff = render_diff(change)  # type: ignore[arg-type]
+    # A project's settings come with the repository: shown as text, never as terminal codes.
+    diff = plain(render_diff(change))  # type: ignore[arg-type]
     if not getattr(change, "changed", False):
         print(f"{change.path}: nothing to change")  # type: ignore[attr-defined]
         return EXIT_OK
@@ -108,7 +110,9 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
             print(json.dumps(info))
         else:
-            print(render_status(info))
+            from ctxdash.textout import plain
+
+            print(plain(render_status(info)))
         return EXIT_OK
     if args.action == "install":
         return _apply(args, plan_install(path, hooks=hook_config(_command())))

@@ -552,3 +552,22 @@ def test_fork_with_a_replacement_id_that_is_an_object(
     write_lines(home.transcript, objs)
     code, _, err = _run(capsys, "fork", str(home.transcript))
     assert code == 0, err
+
+
+def test_settings_diffs_and_status_print_no_control_characters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project's .claude/settings.json comes with a cloned repository."""
+    project = tmp_path / "repo"
+    (project / ".claude").mkdir(parents=True)
+    hostile = {"statusLine": {"type": "command", "command": "ctxdash statusline \x1b]2;x\x07"}}
+    hostile["env"] = {"NOTE": "\x1b[2J\x1b]52;c;ZXZpbA==\x07"}
+    (project / ".claude" / "settings.json").write_text(json.dumps(hostile, ensure_ascii=False))
+    monkeypatch.chdir(project)
+    for argv in (
+        ("hooks", "install", "--project", "--dry-run"),
+        ("hooks", "status", "--project"),
+    ):
+        code, out, err = _run(capsys, *argv)
+        assert code == 0, err
+        assert _CONTROL.search(out.replace("\n", "")) is None, argv
