@@ -229,7 +229,9 @@ class Monitor:
             listings=self.listings,
             reported_window=reported_window(state.session_id),
         )
-        mark_sampled(budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before)
+        budget = mark_sampled(
+            budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before
+        )
         save_summary(budget)
         return budget
 

@@ -110,11 +110,14 @@ def subagents_of(
     return out
 
 
-def mark_sampled(budget: Budget, sampled: int) -> None:
-    """Say in the budget that texts too long to count whole were counted from samples."""
-    if sampled and budget.calibration.exact_tokenizer:
-        budget.calibration.exact_tokenizer = False
-        budget.calibration.tokenizer += f" (≈: {sampled} very long text(s) counted from samples)"
+def mark_sampled(budget: Budget, sampled: int) -> Budget:
+    """The budget, saying that texts too long to count whole were counted from samples."""
+    cal = budget.calibration
+    if not sampled or not cal.exact_tokenizer:
+        return budget
+    note = f" (≈: {sampled} very long text(s) counted from samples)"
+    marked = msgspec.structs.replace(cal, exact_tokenizer=False, tokenizer=cal.tokenizer + note)
+    return msgspec.structs.replace(budget, calibration=marked)
 
 
 def session_budget(
@@ -155,7 +158,7 @@ def session_budget(
         subagents=subs,
         reported_window=reported_window(state.session_id),
     )
-    mark_sampled(budget, tracker.sampled + sampled_texts(cached) - sampled_before)
+    budget = mark_sampled(budget, tracker.sampled + sampled_texts(cached) - sampled_before)
     save_summary(budget)
     if isinstance(cached, CachedCounter):
         cached.save()
