@@ -9,9 +9,9 @@ apply). A payload without ``context_window`` (older Claude Code) is completed fr
 its transcript, and so is one whose counts are all zero (right after ``/compact`` and before the
 first reply). It records the payload's window and model id (which carries ``[1m]``) for the
 engine. It never prints a traceback: on any problem it prints what it can and exits 0.
-The payload is untrusted: every field is type-checked, numbers are bounded, the transcript is
-read only inside Claude Code's projects folder and only if it is a regular file, text is
-cleaned of control characters, and stdin is read with a size cap and a deadline.
+The payload is untrusted: every field is type-checked, numbers are bounded, the transcript's
+end is read only if it is a regular file (only a figure is taken from it), text is cleaned of
+control characters, and stdin is read with a size cap and a deadline.
 """
 
 from __future__ import annotations
@@ -127,11 +127,8 @@ def transcript_figure(path: object) -> tuple[str, int, str | None] | None:
     """
     if not isinstance(path, str) or not path or len(path) > 4096 or "\x00" in path:
         return None
-    from ctxdash.core import paths
-    from ctxdash.core.safepath import is_inside, open_regular
+    from ctxdash.core.safepath import open_regular
 
-    if not any(is_inside(path, root / "projects") for root in paths.claude_roots()):
-        return None  # only Claude Code's own transcripts
     try:
         with open_regular(path) as fh:  # a FIFO or a device would block: regular files only
             size = os.fstat(fh.fileno()).st_size

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ctxdash.core.records import Line, Malformed, decode_line, is_real_reply
+from ctxdash.core.safepath import open_regular
 from ctxdash.core.session import FLUSH_BYTES, SessionState
 from ctxdash.core.tail import TailState
 
@@ -85,7 +86,7 @@ def cold_start(path: Path | str, *, sidechain: bool = False) -> Start | None:
     Raises:
         OSError: the file cannot be read.
     """
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # never waits on a FIFO or a device
         st = os.fstat(fh.fileno())
         if st.st_size < MIN_FILE_BYTES:
             return None
