@@ -120,7 +120,9 @@ def _fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:
     match = _FENCE.match(line)
     if fence is None:
         return (match.group(1), True) if match else (None, False)
-    closes = match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
+    if match is None:
+        return fence, True
+    closes = match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
     if closes and not line[match.end() :].strip():
         return None, True
     return fence, True

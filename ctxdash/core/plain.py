@@ -51,7 +51,8 @@ def clean(text: object) -> str:
     if "\r\n" in value:
         value = value.replace("\r\n", "\n")
     sequence, control, surrogate = _patterns()
-    return surrogate.sub("\ufffd", control.sub("", sequence.sub("", value)))
+    cleaned: str = surrogate.sub("\ufffd", control.sub("", sequence.sub("", value)))
+    return cleaned
 
 
 def one_line(text: object) -> str:

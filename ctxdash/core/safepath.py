@@ -61,10 +61,14 @@ def is_inside(path: Path | str, root: Path | str, *, resolve: bool = True) -> bo
     With ``resolve`` symbolic links are followed (a file handed over by someone else); without
     it only ``..`` and absolute parts are resolved (a path ctxdash is about to create).
     """
-    norm = os.path.realpath if resolve else lambda p: os.path.normpath(os.path.abspath(p))
+
+    def norm(p: Path | str) -> str:
+        text = os.fspath(p)
+        return os.path.realpath(text) if resolve else os.path.normpath(os.path.abspath(text))
+
     try:
-        real = norm(os.fspath(path))
-        base = norm(os.fspath(root))
+        real = norm(path)
+        base = norm(root)
     except (OSError, ValueError, TypeError):
         return False
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)

@@ -264,8 +264,8 @@ def plan_uninstall(path: Path, *, parts: Collection[str] = PARTS) -> Change:
         return Change(path, old_text, new_text, new_text != old_text, [f"{note} (ctxdash's)"])
     summary = [] if m else ["no install record: removing entries recognised as ctxdash's"]
     removed = False
-    hooks = _hooks_of(settings, path) if "hooks" in parts else None
-    for event in list(hooks) if hooks is not None else []:
+    hooks = (_hooks_of(settings, path) if "hooks" in parts else None) or {}
+    for event in list(hooks):
         targets = _commands(m["hooks"].get(event)) if m else None
         groups = hooks[event]
         if (targets is not None and not targets) or not isinstance(groups, list):
@@ -307,7 +307,8 @@ def plan_uninstall(path: Path, *, parts: Collection[str] = PARTS) -> Change:
     created = m is not None and not m.get("original_exists", True)
     new_text = None if created and not settings else _dump(settings)
     if rest is not None:  # still restorable later: this file is again exactly ctxdash's output
-        rest |= {"installed_sha256": _sha(new_text), "restorable": intact and m.get("restorable")}
+        restorable = intact and bool(m and m.get("restorable"))
+        rest |= {"installed_sha256": _sha(new_text), "restorable": restorable}
     return Change(path, old_text, new_text, True, summary, rest)
 
 

@@ -167,7 +167,7 @@ def _one_line(text: str, limit: int) -> str:
 def sentences(text: str) -> list[str]:
     """Prose sentences of ``text``: code fences removed, list markers stripped."""
     text = _FENCE.sub("\n", text)
-    out = []
+    out: list[str] = []
     for line in text.splitlines():
         line = _BULLET.sub("", line).replace("**", "").strip()
         if line:
@@ -468,7 +468,7 @@ class _Extractor:
 def _todo(item: Any) -> Todo | None:
     if not isinstance(item, dict) or not isinstance(item.get("content"), str):
         return None
-    status = item.get("status") if isinstance(item.get("status"), str) else "pending"
+    status = item["status"] if isinstance(item.get("status"), str) else "pending"
     form = item.get("activeForm") if isinstance(item.get("activeForm"), str) else None
     return Todo(content=clip(item["content"]), status=status, active_form=form)
 
