@@ -123,8 +123,9 @@ def project(root: Path) -> Path:
     return proj
 
 
-def status(home: Path, transcript: Path, state: Path) -> dict[str, Any]:
-    """``ctxdash status --json`` as a user runs it, in Claude Code's home."""
+def ctxdash(home: Path, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``ctxdash ARGS`` as a user runs it, in Claude Code's home, with ctxdash's folders in
+    ``state``."""
     env = {
         **os.environ,
         "HOME": str(home),
@@ -134,13 +135,18 @@ def status(home: Path, transcript: Path, state: Path) -> dict[str, Any]:
         "CTXDASH_CONFIG_DIR": str(state / "config"),
     }
     env.pop("CLAUDE_CONFIG_DIR", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "ctxdash", "status", "--json", str(transcript)],
+    return subprocess.run(
+        [sys.executable, "-m", "ctxdash", *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=120,
     )
+
+
+def status(home: Path, transcript: Path, state: Path) -> dict[str, Any]:
+    """``ctxdash status --json`` on one transcript."""
+    proc = ctxdash(home, state, "status", "--json", str(transcript))
     if proc.returncode != 0:
         raise AssertionError(f"ctxdash status failed: {proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout)
@@ -230,15 +236,7 @@ def _fork_and_resume(
 ) -> None:
     """``ctxdash fork`` the session, then let the real client resume the fork."""
     assert run.home is not None
-    env = {**os.environ, "HOME": str(run.home), "CTXDASH_STATE_DIR": str(state / "state")}
-    env.pop("CLAUDE_CONFIG_DIR", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "ctxdash", "fork", "--json", str(transcript)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    proc = ctxdash(run.home, state, "fork", "--json", str(transcript))
     if proc.returncode != 0:
         run.fork_resumed, run.fork_error = False, proc.stderr[-500:]
         return
@@ -351,14 +349,6 @@ def _wait_count(claude: client.Claude, n: int, timeout: float = 30) -> None:
 
 
 def _sessions(home: Path, state: Path) -> list[dict[str, Any]]:
-    env = {**os.environ, "HOME": str(home), "CTXDASH_CACHE_DIR": str(state / "cache")}
-    env.pop("CLAUDE_CONFIG_DIR", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "ctxdash", "sessions", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    proc = ctxdash(home, state, "sessions", "--json")
     result: list[dict[str, Any]] = json.loads(proc.stdout) if proc.returncode == 0 else []
     return result
