@@ -13,6 +13,7 @@ import sys
 from typing import TextIO
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.numbers import compact
 from ctxdash.core.plain import clean, one_line
 from ctxdash.core.sessions import SessionRow
 
@@ -51,21 +52,6 @@ class Painter:
         text = one_line(text)
         code = _CODES.get(style)
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour and code else text
-
-
-def compact(n: int | float | None) -> str:
-    """``152300`` → ``152.3K``; ``1000000`` → ``1M``."""
-    if n is None:
-        return "—"
-    n = float(n)
-    if abs(n) >= 1_000_000:
-        value, unit = n / 1_000_000, "M"
-    elif abs(n) >= 1_000:
-        value, unit = n / 1_000, "K"
-    else:
-        return str(int(n))
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return f"{text}{unit}"
 
 
 def bar(fraction: float, width: int, marks: dict[float, str] | None = None) -> str:

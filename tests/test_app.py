@@ -79,7 +79,7 @@ async def test_hovering_around_a_level_does_not_flap(tmp_path: Path) -> None:
     async with app.run_test(size=(80, 40)) as pilot:
         await _settle(app, pilot)
         app._forget_session()
-        app._primed = True
+        app.announcer.primed = True
         before = len([e for e in _events(app) if "crossed warn" in e])
         for used in (149_000, 151_000, 149_500, 150_500, 148_000, 151_000, 140_000, 152_000):
             app.post_message(BudgetChanged(_with_used(base, used)))

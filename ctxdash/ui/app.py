@@ -24,7 +24,7 @@ from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ctxdash.core.alerts import AlertTracker
+from ctxdash.core.announce import Announcer
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
 from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, resolve_session
@@ -110,8 +110,9 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         self.budget: Budget | None = None
         #: One alert tracker per session: a level alerts once per upward crossing of that
         #: session, not again when the dashboard switches back to it.
-        self._alert_trackers: dict[Path, AlertTracker] = {}
-        self.alerts = AlertTracker()
+        self._announcers: dict[Path, Announcer] = {}
+        self.announcer = Announcer()
+        """What has been said of the session on screen (alerts once per crossing)."""
         self._forget_session()
         self._demo: Demo | None = None
         self.own_themes: list[str] = []
@@ -196,12 +197,11 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         Without a transcript, the current session's alerts are re-armed.
         """
         if transcript is None:
-            self.alerts.reset()
+            self.announcer.alerts.reset()
         else:
-            self.alerts = self._alert_trackers.setdefault(transcript, AlertTracker())
-        self._compactions = self._malformed = self._seen_points = 0
-        self._primed = self._named = False
-        self._autocompact_note = ""
+            self.announcer = self._announcers.setdefault(transcript, Announcer())
+        self.announcer.restart()
+        self._named = False
 
     @work(exclusive=True, group="watcher", name="project-waiter", exit_on_error=False)
     async def wait_for_project(self, folders: list[Path]) -> None:
@@ -319,46 +319,25 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         raise LookupError("no dashboard")
 
     def _announce(self, b: Budget) -> None:
-        # Replies since the last update may have peaked higher than now (a compaction can
-        # follow in the same batch): alert on that peak, then let the current size re-arm.
-        new_points = b.growth.series[self._seen_points :] if self._seen_points else []
-        self._seen_points = len(b.growth.series)
-        peak = max([b.used, *(p[1] for p in new_points)])
-        alerts = self.alerts.update(peak, b.thresholds)
-        self.alerts.update(b.used, b.thresholds)
-        for alert in alerts:
-            if alert.level == "critical":
-                text = (
-                    f"{compact(alert.used)} of the {compact(b.budget)} budget: critical. "
-                    "Snapshot (s), summary (c), fork (f), or /clear now."
+        """Show what the core's announcer says of a new budget."""
+        for event in self.announcer.update(b):
+            style = {"compaction": "bold", "estimate": "italic", "malformed": "italic"}
+            if event.kind == "alert":
+                critical = event.level == "critical"
+                self.notify(
+                    event.toast,
+                    title=event.title,
+                    severity="error" if critical else "warning",
+                    timeout=15 if critical else 10,
                 )
-                self.notify(text, title="Context critical", severity="error", timeout=15)
-            else:
-                text = f"{compact(alert.used)} of the {compact(b.budget)} budget: plan a /clear."
-                self.notify(text, title="Context warning", severity="warning", timeout=10)
-            self.event(
-                f"crossed {alert.level} ({compact(alert.at)}): {compact(alert.used)}",
-                theming.level_colour(alert.level, self.theme_variables),
-            )
-            if self.settings.config.bell:
-                self.bell()
-            self._desktop_notify(f"ctxdash: {alert.level}", text)
-        if b.autocompact_source != "formula" and b.autocompact_note != self._autocompact_note:
-            self.event(f"auto-compact estimate corrected: {b.autocompact_note}", "italic")
-        self._autocompact_note = b.autocompact_note
-        first, self._primed = not self._primed, True
-        for c in b.compactions[self._compactions :]:
-            post = c.post_tokens if c.post_tokens is not None else c.first_used
-            text = f"compacted ({c.trigger or '?'}): {compact(c.pre_tokens)} → {compact(post)}"
-            if first and c is not b.compactions[-1]:
-                continue  # history: only the latest one is worth a line
-            self.event(text, "bold")
-            if not first:
-                self.notify(text, title="Compaction")
-        self._compactions = len(b.compactions)
-        if b.malformed_lines > self._malformed:
-            self.event(f"{b.malformed_lines - self._malformed} malformed line(s) skipped", "italic")
-            self._malformed = b.malformed_lines
+                self.event(event.log, theming.level_colour(event.level, self.theme_variables))
+                if self.settings.config.bell:
+                    self.bell()
+                self._desktop_notify(f"ctxdash: {event.level}", event.toast)
+                continue
+            self.event(event.log, style.get(event.kind, ""))
+            if event.toast:
+                self.notify(event.toast, title=event.title)
 
     def _desktop_notify(self, title: str, text: str) -> None:
         """Alerts outside the terminal: notify-send and tmux, when configured."""
