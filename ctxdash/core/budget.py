@@ -399,9 +399,7 @@ def context_groups(
     (``bytes_per_token``), takes that listing off "System tools", lists only user-defined
     agents, and makes "Messages" whatever the last request held beyond the other rows.
     """
-    rows: dict[str, int] = {}
-    for cat in categories:
-        rows[cat.name] = rows.get(cat.name, 0) + cat.tokens
+    rows = {cat.name: cat.tokens for cat in categories}  # one row per name
     memory = sum(t for name, t in rows.items() if name.startswith("memory:"))
     skills = math.ceil(skills_chars / bytes_per_token) if skills_chars else rows.get("skills", 0)
     tools = rows.get("tools", 0)

@@ -31,8 +31,12 @@ def reported(session_id: str | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def reported_window(session_id: str | None) -> int | None:
-    """The window Claude Code's status line reported for a session, if any."""
-    data = reported(session_id)
+def window_of(data: dict[str, Any] | None) -> int | None:
+    """The window in a status-line record, if it holds a valid one."""
     size = data.get("context_window_size") if data else None
     return size if isinstance(size, int) and size > 0 else None
+
+
+def reported_window(session_id: str | None) -> int | None:
+    """The window Claude Code's status line reported for a session, if any."""
+    return window_of(reported(session_id))

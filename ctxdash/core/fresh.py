@@ -15,7 +15,7 @@ import msgspec
 
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.discover import UUID_RE
-from ctxdash.core.feed import reported, reported_window
+from ctxdash.core.feed import reported, window_of
 from ctxdash.core.records import Line, decode_line, is_real_reply
 from ctxdash.core.safepath import open_regular
 
@@ -87,11 +87,15 @@ def last_model(transcript: Path) -> str | None:
 def model_evidence(
     model: str | None, session_id: str | None, transcript: Path, env: ClaudeEnv
 ) -> ModelEvidence:
-    """The best model id for a session (``model`` is what its replies say, if any)."""
-    window = reported_window(session_id)
+    """The best model id for a session (``model`` is what its replies say, if any).
+
+    With a model from the transcript nothing is read (the caller has the reported window);
+    otherwise the status-line record comes with the window it reported.
+    """
     if model:
-        return ModelEvidence(model=model, source="transcript", window=window)
+        return ModelEvidence(model=model, source="transcript")
     data = reported(session_id) or {}
+    window = window_of(data)
     said = data.get("model_id")
     if isinstance(said, str) and said.strip():
         return ModelEvidence(model=_strip_1m(said), source="status line", window=window)
@@ -105,7 +109,7 @@ def model_evidence(
             return ModelEvidence(
                 model=parent_model,
                 source="parent session",
-                window=window or reported_window(parent_id),
+                window=window or window_of(parent_data),
             )
     if env.model:
         return ModelEvidence(model=_strip_1m(env.model), source="Claude Code settings")
