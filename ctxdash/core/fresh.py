@@ -16,7 +16,7 @@ import msgspec
 from ctxdash.core.claude_env import ClaudeEnv
 from ctxdash.core.discover import UUID_RE
 from ctxdash.core.feed import reported, window_of
-from ctxdash.core.records import Line, decode_line, is_real_reply
+from ctxdash.core.records import main_reply
 from ctxdash.core.safepath import open_regular
 
 #: How much of a file's end is read for the provenance line or the last reply.
@@ -72,14 +72,8 @@ def last_model(transcript: Path) -> str | None:
     for raw in reversed(_tail(transcript)):
         if b'"assistant"' not in raw or b'"model"' not in raw:
             continue
-        rec = decode_line(raw)
-        if (
-            isinstance(rec, Line)
-            and is_real_reply(rec)
-            and not rec.isSidechain
-            and rec.message is not None
-            and rec.message.model
-        ):
+        rec = main_reply(raw)
+        if rec is not None and rec.message is not None and rec.message.model:
             return rec.message.model
     return None
 

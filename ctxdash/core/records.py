@@ -226,6 +226,14 @@ def is_real_reply(line: Line) -> bool:
     )
 
 
+def main_reply(raw: bytes | memoryview) -> Line | None:
+    """The line, decoded, if it is a real reply of the main chain (not a subagent's)."""
+    rec = decode_line(raw)
+    if isinstance(rec, Line) and is_real_reply(rec) and not rec.isSidechain:
+        return rec
+    return None
+
+
 def attachment_type(raw: Raw | bytes) -> str:
     """The ``type`` of an ``attachment`` object, without decoding the rest (``"?"`` if none)."""
     try:

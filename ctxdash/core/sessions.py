@@ -20,7 +20,7 @@ from ctxdash.core.config import Config
 from ctxdash.core.discover import LEFTOVERS, all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
-from ctxdash.core.records import Line, decode_line, is_real_reply
+from ctxdash.core.records import Line, decode_line, main_reply
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
@@ -80,17 +80,11 @@ def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, st
                 boundary = rec
             continue
         if b'"assistant"' in raw and b'"usage"' in raw:
-            rec = decode_line(raw)
-            if (
-                isinstance(rec, Line)
-                and is_real_reply(rec)
-                and not rec.isSidechain
-                and rec.message is not None
-                and rec.message.usage is not None
-            ):
-                biggest = max(biggest, rec.message.usage.context)
+            found = main_reply(raw)
+            if found is not None and found.message is not None and found.message.usage:
+                biggest = max(biggest, found.message.usage.context)
                 if reply is None and boundary is None:
-                    reply = rec
+                    reply = found
         if title is None and (b'"custom-title"' in raw or b'"ai-title"' in raw):
             rec = decode_line(raw)
             if isinstance(rec, Line):
