@@ -70,15 +70,15 @@ def transcript_problem(path: Path) -> str | None:
         return EMPTY
     lines = head.split(b"\n")
     complete = lines[:-1] if len(head) == HEAD_BYTES else lines
-    kinds: set[str] = set()
+    titles = False
     for raw in complete:
         rec = decode_line(raw) if raw.strip() else None
         if isinstance(rec, Line) and rec.type in KNOWN_TYPES:
-            kinds.add(rec.type)
-    if kinds and kinds <= TITLE_TYPES and len(head) < HEAD_BYTES:
-        return TITLES_ONLY
-    if kinds:
-        return None
+            if rec.type not in TITLE_TYPES:
+                return None  # one record of a session settles it
+            titles = True
+    if titles:
+        return TITLES_ONLY if len(head) < HEAD_BYTES else None
     if not complete and head.lstrip().startswith(b"{") and b'"type"' in head:
         return None
     if b"\x00" in head:

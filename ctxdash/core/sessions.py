@@ -22,6 +22,7 @@ from ctxdash.core.feed import reported_window
 from ctxdash.core.models import model_info
 from ctxdash.core.records import Line, decode_line, main_reply
 from ctxdash.core.safepath import open_regular
+from ctxdash.core.tokens import CachedCounter
 from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.
@@ -99,13 +100,15 @@ def list_sessions(
     env = ClaudeEnv()
     rows = []
     full = 0
+    counter = CachedCounter()  # one token-count cache for every session budgeted in full
     for path, st in all_transcripts(roots)[:limit]:
         try:
             reply, boundary, title, biggest = _scan_tail(path, st.st_size)
-            if reply is None and boundary is None and transcript_problem(path) in LEFTOVERS:
-                continue  # left behind by --resume: nothing to watch
         except OSError:
             continue
+        problem = transcript_problem(path) if reply is None and boundary is None else None
+        if problem in LEFTOVERS:
+            continue  # left behind by --resume: nothing to watch
         msg = reply.message if reply else None
         model = msg.model if msg else None
         if boundary is not None:
@@ -116,9 +119,14 @@ def list_sessions(
             used, source = msg.usage.context, "usage"
         else:
             used, source = None, "unknown"
-        if used is None and st.st_size <= FULL_PARSE_BYTES and full < FULL_PARSE_MAX:
+        if (
+            used is None
+            and problem is None
+            and st.st_size <= FULL_PARSE_BYTES
+            and full < FULL_PARSE_MAX
+        ):
             full += 1
-            row = _full_row(path, st, config)
+            row = _full_row(path, st, config, counter)
             if row is not None:
                 rows.append(row)
                 continue
@@ -146,17 +154,18 @@ def list_sessions(
                 bytes=st.st_size,
             )
         )
+    counter.save()
     return rows
 
 
-def _full_row(path: Path, st: os.stat_result, config: Config) -> SessionRow | None:
+def _full_row(
+    path: Path, st: os.stat_result, config: Config, counter: CachedCounter
+) -> SessionRow | None:
     """A session without a reply, budgeted as the dashboard budgets it."""
     from ctxdash.core.status import session_budget
 
-    if transcript_problem(path):
-        return None
     try:
-        b = session_budget(path, config=config)
+        b = session_budget(path, config=config, counter=counter)
     except OSError:
         return None
     return SessionRow(
