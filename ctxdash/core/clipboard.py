@@ -106,8 +106,8 @@ def copy_text(
         try:
             osc52(text)
             ways.append("OSC 52")
-        except Exception:  # noqa: BLE001 - the terminal write is best effort
-            terminal = False
+        except Exception:  # noqa: BLE001, S110 - the terminal write is best effort
+            pass
     return CopyResult(copied=bool(ways), ways=ways, message=_message(ways, in_tmux, option))
 
 

@@ -256,11 +256,6 @@ def _stamp(now: datetime | None) -> str:
     return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _safe(name: str, fallback: str) -> str:
-    """``name`` usable as one path component."""
-    return component(name, fallback)
-
-
 def _new_file(folder: Path, stem: str, suffix: str, write: Callable[[Path], Path]) -> Path:
     """Write to ``folder/stem{suffix}``, or ``stem-2{suffix}`` … when taken; never overwrite."""
     for n in range(1, 1_000):
@@ -294,8 +289,8 @@ def write_summary(
     """
     if out is not None:
         return write_text(out, summary.markdown, exclusive=True)
-    folder = within(data_dir / "summaries" / _safe(project, "unknown-project"), data_dir)
-    stem = f"{_safe(session_id, 'session')}-{_stamp(now)}"
+    folder = within(data_dir / "summaries" / component(project, "unknown-project"), data_dir)
+    stem = f"{component(session_id, 'session')}-{_stamp(now)}"
     return _new_file(folder, stem, ".md", lambda p: write_text(p, summary.markdown, exclusive=True))
 
 
@@ -311,8 +306,8 @@ def archive_transcript(
         ActionError: the transcript vanished or the copy cannot be written.
     """
     del now
-    folder = within(data_dir / "archives" / _safe(project, "unknown-project"), data_dir)
-    stem = _safe(session_id, "session")
+    folder = within(data_dir / "archives" / component(project, "unknown-project"), data_dir)
+    stem = component(session_id, "session")
     try:
         digest = _file_hash(transcript)
     except OSError as err:

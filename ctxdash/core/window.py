@@ -25,8 +25,6 @@ AUTOCOMPACT_MARGIN = 13_000
 BLOCKING_MARGIN = 3_000
 #: Claude Code ≥ 2.1.21 caps the output reservation here.
 OUTPUT_CAP = 20_000
-#: Levels of the default 200K budget: warn and critical, in tokens.
-WARN_200K, CRITICAL_200K = 150_000, 180_000
 
 
 class WindowInfo(msgspec.Struct, kw_only=True):

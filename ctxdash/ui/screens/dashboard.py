@@ -112,7 +112,6 @@ class DashboardScreen(Screen[None]):
         """Switch the breakdown between its fine rows and ``/context``'s rows."""
         for panel in self.query(Breakdown):
             panel.grouped = not panel.grouped
-            panel.refresh(layout=True)
 
     def waiting(self, text: str) -> None:
         """No session to show yet: say so in the title bar."""

@@ -43,7 +43,7 @@ class Breakdown(Panel):
     TITLE = "Breakdown · % of used"
     GROUPED_TITLE = "As /context · % of window"
 
-    grouped: reactive[bool] = reactive(False)
+    grouped: reactive[bool] = reactive(False, layout=True)
     """Show ``/context``'s rows (and shares of the window) instead of the fine rows."""
 
     def watch_grouped(self, grouped: bool) -> None:
