@@ -112,10 +112,9 @@ class Legend:
             if colour is not None and _far(colour, used):
                 kept[name] = colour
                 used.append(colour)
-        pool = _candidates(variables)
-        for name in order:
-            if name in kept:
-                continue
+        missing = [name for name in order if name not in kept]
+        pool = _candidates(variables) if missing else []  # built only when a row needs one
+        for name in missing:
             own = category_colour(name, variables)
             choice = next((c for c in [own, *pool] if _far(c, used)), None)
             if choice is None:  # more rows than distinguishable colours: the least alike
