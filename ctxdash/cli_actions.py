@@ -97,13 +97,16 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     from ctxdash.core.snapshot import list_snapshots
 
     sid = args.session
+    rows = None
     if sid:
         try:
             sid = resolve_session(sid).stem
         except SessionNotFound:
-            if not _safe_prefix(sid) or not list_snapshots(sid):
+            rows = list_snapshots(sid) if _safe_prefix(sid) else []
+            if not rows:
                 raise  # neither a session nor the id of a deleted session's snapshots
-    rows = list_snapshots(sid)
+    if rows is None:
+        rows = list_snapshots(sid)
     text = "\n".join(
         f"{r.created_at[:19]}  {r.session_id[:8]}  {r.used:>9,} / {r.window:,}  {r.path}"
         for r in rows

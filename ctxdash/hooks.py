@@ -81,11 +81,12 @@ def _event(kind: str, payload: dict[str, Any], **extra: Any) -> None:
 def claude_transcript(payload: dict[str, Any]) -> Path:
     """The payload's ``transcript_path``, if it is a transcript ctxdash may read.
 
-    Only a regular file inside a Claude Code ``projects`` folder (``CLAUDE_CONFIG_DIR`` is
-    honoured) is accepted: a payload must not make ctxdash copy, or wait on, anything else.
+    Only a ``.jsonl`` path inside a Claude Code ``projects`` folder (``CLAUDE_CONFIG_DIR`` is
+    honoured) is accepted: a payload must not make ctxdash copy anything else. It need not
+    exist yet (a session starting); callers that read it check it is a regular file.
 
     Raises:
-        ActionError: missing, not a string, outside the projects folders, not a regular file.
+        ActionError: missing, not a string, outside the projects folders, not ``.jsonl``.
     """
     value = payload.get("transcript_path")
     if not isinstance(value, str) or not value or len(value) > MAX_FIELD or "\x00" in value:
