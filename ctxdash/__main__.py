@@ -1,3 +1,3 @@
-from ctxdash.cli import main
+from ctxdash.cli.main import main
 
 raise SystemExit(main())

@@ -54,7 +54,7 @@ def _no_heuristic_counter_leak() -> Iterator[None]:
     """A test that asked for the heuristic tokenizer must not leave it as the process-wide
     counter for the tests after it (they expect tiktoken's counts)."""
     yield
-    from ctxdash.core import tokens
+    from ctxdash.core.transcript import tokens
 
     if isinstance(tokens._COUNTER, tokens.HeuristicCounter):
         tokens._COUNTER = None

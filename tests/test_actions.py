@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from ctxdash import synth
-from ctxdash.cli import main
-from ctxdash.core.actions import handoff, snapshot
+from ctxdash.cli.main import main
 from ctxdash.core.atomic import ActionError, write_text
+from ctxdash.core.checkpoints.actions import handoff, snapshot
+from ctxdash.core.checkpoints.snapshot import diff_snapshots, list_snapshots, load_snapshot
 from ctxdash.core.config import Config
-from ctxdash.core.snapshot import diff_snapshots, list_snapshots, load_snapshot
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 
 COUNTER = HeuristicCounter()
 

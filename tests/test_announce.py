@@ -7,9 +7,9 @@ import msgspec
 from ctxdash.core.announce import Announcer
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
-from ctxdash.core.session import Compaction
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.fold import Compaction
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from tests.ui_support import fixed_demo
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.synth import LiveSession
 from ctxdash.ui.app import CtxDashApp
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched

@@ -10,10 +10,10 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Markdown
 
+from ctxdash.core.claude.session_list import SessionRow
 from ctxdash.core.config import Config
-from ctxdash.core.sessions import SessionRow
-from ctxdash.core.tokens import HeuristicCounter
-from ctxdash.demo import Demo
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.synth.demo import Demo
 from ctxdash.ui.app import AppSettings, CtxDashApp, make_app
 from ctxdash.ui.screens.dashboard import DashboardScreen
 from ctxdash.ui.screens.help import HelpScreen
@@ -37,7 +37,7 @@ async def _until(cond, limit: float = 20.0) -> None:  # type: ignore[no-untyped-
 
 
 def test_each_demo_phase_stays_on_screen_long_enough(tmp_path: Path) -> None:
-    from ctxdash.demo import MIN_PHASE
+    from ctxdash.synth.demo import MIN_PHASE
 
     demo = Demo(base=tmp_path / "demo")
     delays = demo.delays(0.8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ctxdash.core.attribution import apportion
+from ctxdash.core.transcript.attribution import apportion
 
 
 @given(

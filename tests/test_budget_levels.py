@@ -10,15 +10,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from ctxdash import statusline
-from ctxdash.cli import main
-from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.cli.main import main
+from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.session_list import list_sessions
+from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config, ConfigError, load_config
-from ctxdash.core.models import model_info
-from ctxdash.core.sessions import list_sessions
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.core.window import autocompact, learn_autocompact
+from ctxdash.integration import statusline
 from tests import transcripts as tr
 
 
@@ -228,7 +228,7 @@ def test_past_every_formula_the_estimate_is_the_window() -> None:
 
 
 def test_snapshots_written_before_the_budget_fields_still_load(claude: Path) -> None:
-    from ctxdash.core.snapshot import list_snapshots, load_snapshot
+    from ctxdash.core.checkpoints.snapshot import list_snapshots, load_snapshot
 
     path = tr.session(claude, [60_000])
     assert main(["snapshot", str(path)]) == 0

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash import hooks, statusline, synth
-from ctxdash.cli import main
+from ctxdash import synth
+from ctxdash.cli.main import main
+from ctxdash.core.checkpoints.snapshot import list_snapshots
 from ctxdash.core.config import Config
-from ctxdash.core.snapshot import list_snapshots
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.integration import hooks, statusline
 
 SID = "5b8e0c4e-2a1f-4c3d-9e7a-0f1d2c3b4a59"
 
@@ -134,7 +135,7 @@ def test_statusline_shows_biggest_category_and_feeds_the_window(
     assert biggest.label in line
     again = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     assert (again.window, again.window_source) == (1_000_000, "status line")
-    from ctxdash.core.sessions import list_sessions
+    from ctxdash.core.claude.session_list import list_sessions
 
     assert [r.window for r in list_sessions(Config()) if r.session_id == sid] == [1_000_000]
 

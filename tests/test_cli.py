@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ctxdash import synth
-from ctxdash.cli import main
+from ctxdash.cli.main import main
 
 KEYS = {
     "session_id",

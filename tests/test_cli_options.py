@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash.cli import main
+from ctxdash.cli.main import main
 from tests import transcripts as tr
 
 
@@ -117,7 +117,7 @@ def test_demos_leave_no_temporary_folder(tmp_path: Path) -> None:
 
 async def test_the_dashboard_demo_removes_its_folder(tmp_path: Path) -> None:
     from ctxdash.core.config import Config
-    from ctxdash.core.tokens import HeuristicCounter
+    from ctxdash.core.transcript.tokens import HeuristicCounter
     from ctxdash.ui.app import AppSettings, make_app
 
     settings = AppSettings(config=Config(bell=False), demo=True, watch=False, demo_interval=5)

@@ -15,9 +15,10 @@ import msgspec
 import pytest
 
 from ctxdash import synth
-from ctxdash.core import coldstart, session
-from ctxdash.core.store import Tracker
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript import coldstart
+from ctxdash.core.transcript import fold as session
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.core.transcript.tracker import Tracker
 from tests.conftest import CORPUS
 
 COUNTER = HeuristicCounter()

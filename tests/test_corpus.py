@@ -9,8 +9,8 @@ import pytest
 
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
-from ctxdash.core.store import load_state
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.core.transcript.tracker import load_state
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from ctxdash import synth
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
-from ctxdash.core.store import Tracker, load_state
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.core.transcript.tracker import Tracker, load_state
 
 COUNTER = HeuristicCounter()
 MAIN_SCENARIOS = [s for s in synth.SCENARIOS if s not in ("big",)]

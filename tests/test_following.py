@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ctxdash.core.checkpoints.fork import fork_session, seed_session
+from ctxdash.core.claude.memory import project_key
 from ctxdash.core.config import Config
-from ctxdash.core.fork import fork_session, seed_session
-from ctxdash.core.memory import project_key
 from ctxdash.core.monitor import Monitor
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.ui.app import AppSettings, CtxDashApp, make_app
 from tests import transcripts as tr
 

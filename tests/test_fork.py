@@ -18,9 +18,15 @@ from typing import Any
 import pytest
 
 from ctxdash.core.atomic import ActionError
-from ctxdash.core.fork import ForkError, ForkResult, fork_session, seed_session, validate_fork
-from ctxdash.core.store import load_state
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.checkpoints.fork import (
+    ForkError,
+    ForkResult,
+    fork_session,
+    seed_session,
+    validate_fork,
+)
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.core.transcript.tracker import load_state
 from ctxdash.synth import build_claude_home
 from tests.conftest import CORPUS
 
@@ -452,7 +458,7 @@ def test_seed_session(tmp_path: Path) -> None:
     assert objs[1]["customTitle"] == "Continued from 1234abcd"
     state = _state(path)
     assert state.turn == 1  # the seeded summary is the session's one prompt
-    from ctxdash.core.workstate import extract_work_state
+    from ctxdash.core.checkpoints.workstate import extract_work_state
 
     goal = extract_work_state(path).goal
     assert goal is not None

@@ -28,8 +28,9 @@ from typing import Any
 
 import pytest
 
-from ctxdash import hooks, statusline, synth
-from ctxdash.cli import main
+from ctxdash import synth
+from ctxdash.cli.main import main
+from ctxdash.integration import hooks, statusline
 from tests.conftest import CORPUS
 from tests.hostile_support import lines_of, mutate, write_mutated
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ctxdash.core.config import Config
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.ui.app import AppSettings, make_app
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.gauge import Gauge

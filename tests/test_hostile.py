@@ -19,15 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash import hooks, statusline, synth
-from ctxdash.cli import main
+from ctxdash import synth
+from ctxdash.cli.main import main
+from ctxdash.core.checkpoints.snapshot import snapshots_root, sweep_abandoned
 from ctxdash.core.config import Config
 from ctxdash.core.plain import clean, one_line
 from ctxdash.core.safepath import component, is_inside, open_regular
-from ctxdash.core.snapshot import snapshots_root, sweep_abandoned
 from ctxdash.core.status import session_budget
-from ctxdash.core.tail import FileTail
-from ctxdash.core.tokens import SAMPLE_ABOVE, SAMPLE_CHARS, SAMPLES, HeuristicCounter
+from ctxdash.core.transcript.tail import FileTail
+from ctxdash.core.transcript.tokens import SAMPLE_ABOVE, SAMPLE_CHARS, SAMPLES, HeuristicCounter
+from ctxdash.integration import hooks, statusline
 from tests.hostile_support import ESCAPES, HOSTILE, hostile_session, lines_of, run_cli, write_lines
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -274,7 +275,7 @@ class _FakeEncoding:
 def test_very_long_texts_are_counted_from_samples_and_marked(
     home: synth.ClaudeHome, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ctxdash.core import tokens
+    from ctxdash.core.transcript import tokens
 
     enc = _FakeEncoding()
     counter = tokens.TiktokenCounter(enc)
@@ -391,12 +392,12 @@ def test_non_utf8_file_name_in_the_session_list(
 
 # ------------------------------------------------------------------ 10. races, leftovers, modes
 def test_a_settings_change_before_the_rename_is_not_lost(tmp_path: Path) -> None:
-    from ctxdash.core import settings_edit
     from ctxdash.core.atomic import ActionError
+    from ctxdash.core.claude import settings_edit
 
     settings = tmp_path / "settings.json"
     settings.write_text('{"model": "opus"}\n')
-    from ctxdash.cli_claude import hook_config
+    from ctxdash.cli.claude import hook_config
 
     change = settings_edit.plan_install(settings, hooks=hook_config("ctxdash"))
     assert change.changed
@@ -513,7 +514,8 @@ def test_skill_and_agent_files_that_never_end_are_skipped(tmp_path: Path) -> Non
     os.mkfifo(agents / "stuck.md")
     (agents / "fine.md").write_text("---\nname: fine\ndescription: ok\n---\n")
     code = (
-        "import sys; from pathlib import Path; from ctxdash.core.listings import discover_listings;"
+        "import sys; from pathlib import Path;"
+        "from ctxdash.core.claude.listings import discover_listings;"
         "print([x.name for x in discover_listings(sys.argv[1], Path(sys.argv[2]))])"
     )
 

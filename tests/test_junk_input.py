@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash.cli import main
+from ctxdash.cli.main import main
+from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
-from ctxdash.core.sessions import list_sessions
 from tests import transcripts as tr
 
 JUNK = {

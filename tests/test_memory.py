@@ -1,4 +1,4 @@
-"""Tests for ctxdash.core.memory: which memory files Claude Code loads, in which order."""
+"""Tests for ctxdash.core.claude.memory: which memory files Claude Code loads, in which order."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash.core import memory
-from ctxdash.core.memory import (
+from ctxdash.core.claude import memory
+from ctxdash.core.claude.memory import (
     MemoryFile,
     discover_memory,
     import_tokens,
@@ -548,7 +548,7 @@ def test_memory_paths_to_watch(tree: Tree) -> None:
 
 def test_module_never_imports_textual_or_rich() -> None:
     code = (
-        "import sys, ctxdash.core.memory\n"
+        "import sys, ctxdash.core.claude.memory\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     result = subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ctxdash.cli import build_parser
+from ctxdash.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CITATION = re.compile(r"PRACTICE|FORMATS|PEERS\.md|STYLE\.md|\.\./shared")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ctxdash.core.claude.discover import subagent_files, transcript_problem
+from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
-from ctxdash.core.discover import subagent_files, transcript_problem
-from ctxdash.core.sessions import list_sessions
 
 SID = "11111111-2222-3333-4444-555555555555"
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from ctxdash import synth
+from ctxdash.cli.textout import render_status
 from ctxdash.core.budget import plan_bucket
+from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
-from ctxdash.core.sessions import list_sessions
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
-from ctxdash.textout import render_status
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from tests import transcripts as tr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App
 
-from ctxdash import cli
+from ctxdash.cli import main as cli
 from ctxdash.ui.app import CtxDashApp
 from ctxdash.ui.screens.dashboard import SHORT, TINY, DashboardScreen
 from ctxdash.ui.screens.fork import ForkPicker

@@ -13,7 +13,7 @@ from rich.text import Text
 from ctxdash.core.budget import Budget
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.ui.app import CtxDashApp
 from ctxdash.ui.messages import BudgetChanged
 from ctxdash.ui.widgets.breakdown import Breakdown

@@ -14,7 +14,7 @@ import pytest
 
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import default_counter
+from ctxdash.core.transcript.tokens import default_counter
 
 DATA = Path(__file__).parent / "data" / "realclient"
 CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctxdash.core.records import Line, Malformed, decode_line
+from ctxdash.core.transcript.records import Line, Malformed, decode_line
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ctxdash.core.session import SessionState
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.fold import SessionState
+from ctxdash.core.transcript.tokens import HeuristicCounter
 
 SID = "0b8c7e4e-2a1f-4c3d-9e7a-0f1d2c3b4a59"
 COUNTER = HeuristicCounter()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash.core import settings_edit as se
 from ctxdash.core.atomic import ActionError
+from ctxdash.core.claude import settings_edit as se
 
 HOOKS = {
     event: [{"matcher": matcher, "hooks": [{"type": "command", "command": f"ctxdash hook {sub}"}]}]
@@ -237,6 +237,12 @@ def test_recognises_ctxdash_commands() -> None:
     assert not se.is_ctxdash_command("echo ctxdash")
     assert se.is_ctxdash_command("/usr/bin/python3.12 -m ctxdash hook pre-compact")
     assert not se.is_ctxdash_command("python -m other ctxdash")
+    fast = "import sys; from ctxdash.integration.statusline import cli; sys.exit(cli())"
+    assert se.is_ctxdash_command(f"/usr/bin/python3 -c '{fast}' statusline")
+    # where the status line lived before: older installs are still recognised (and removed)
+    older = "import sys; from ctxdash.statusline import cli; sys.exit(cli())"
+    assert se.is_ctxdash_command(f"/usr/bin/python3 -c '{older}' statusline")
+    assert se.is_ctxdash_command("python3 -m ctxdash.statusline")
     assert not se.is_ctxdash_command(None)
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from ctxdash import cli_claude, statusline, synth
+from ctxdash import synth
+from ctxdash.cli import claude as cli_claude
+from ctxdash.core.claude.settings_edit import is_ctxdash_command
 from ctxdash.core.config import Config
-from ctxdash.core.settings_edit import is_ctxdash_command
 from ctxdash.core.status import session_budget
-from ctxdash.core.tokens import HeuristicCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.integration import statusline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,9 +112,9 @@ def _imports_cli(args: list[str], stdin: bytes) -> tuple[bool, str]:
     code = (
         "import sys\n"
         f"sys.argv = ['ctxdash', *{args!r}]\n"
-        "from ctxdash.entry import main\n"
+        "from ctxdash.cli.entry import main\n"
         "main()\n"
-        "print('ctxdash.cli' in sys.modules, file=sys.stderr)\n"
+        "print('ctxdash.cli.main' in sys.modules, file=sys.stderr)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -142,7 +144,7 @@ def test_console_script_never_imports_the_command_line(args: list[str], tmp_path
 def test_module_entry_point(tmp_path: Path) -> None:
     stdin = json.dumps(payload_2_1_332("s1", tmp_path / "t.jsonl")).encode()
     out = subprocess.run(
-        [sys.executable, "-m", "ctxdash.statusline", "--wrap", "printf git"],
+        [sys.executable, "-m", "ctxdash.integration.statusline", "--wrap", "printf git"],
         input=stdin,
         capture_output=True,
         timeout=30,
@@ -158,7 +160,7 @@ def test_install_writes_the_fast_entry_point(tmp_path: Path) -> None:
     words = shlex.split(command)
     assert words[:2] == [sys.executable, "-c"]
     assert words[3:] == ["statusline"]
-    assert "ctxdash.cli" not in command
+    assert "ctxdash.cli.main" not in command
     assert is_ctxdash_command(command)
     stdin = json.dumps(payload_2_1_332("s1", tmp_path / "t.jsonl")).encode()
     code = f"import sys; sys.argv[1:] = {words[3:] + ['--wrap', 'printf git']!r}; " + words[2]

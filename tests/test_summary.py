@@ -1,4 +1,4 @@
-"""The compressed summary (ctxdash.core.summary): budgets, content, pointers, safe writes."""
+"""The compressed summary (core.checkpoints.summary): budgets, content, pointers, safe writes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import pytest
 
 from ctxdash import synth
 from ctxdash.core.atomic import ActionError
-from ctxdash.core.summary import (
+from ctxdash.core.checkpoints.summary import (
     SECTIONS,
     Summary,
     archive_transcript,
     build_summary,
     write_summary,
 )
-from ctxdash.core.tokens import default_counter
-from ctxdash.core.workstate import WorkState, extract_work_state
+from ctxdash.core.checkpoints.workstate import WorkState, extract_work_state
+from ctxdash.core.transcript.tokens import default_counter
 from tests.conftest import CORPUS
 from tests.test_workstate import handwritten
 

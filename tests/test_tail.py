@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ctxdash.core.tail import FileTail
+from ctxdash.core.transcript.tail import FileTail
 
 
 def test_reads_only_appended_lines_and_keeps_partial(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config, Thresholds
-from ctxdash.core.models import model_info
 from ctxdash.core.window import autocompact, decide_window, level_of, thresholds
 
 

@@ -1,4 +1,4 @@
-"""Work-state extraction (ctxdash.core.workstate) on hand-written and synthetic transcripts."""
+"""Work-state extraction (core.checkpoints.workstate) on hand-written and synthetic transcripts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from ctxdash import synth
-from ctxdash.core.workstate import WorkState, extract_work_state, prompt_text, sentences
+from ctxdash.core.checkpoints.workstate import WorkState, extract_work_state, prompt_text, sentences
 
 SID = "11111111-2222-4333-8444-555555555555"
 CWD = "/home/me/proj"

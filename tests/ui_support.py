@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ctxdash.core.config import Config
-from ctxdash.core.tokens import HeuristicCounter
-from ctxdash.demo import Demo
+from ctxdash.core.transcript.tokens import HeuristicCounter
+from ctxdash.synth.demo import Demo
 from ctxdash.ui.app import AppSettings, CtxDashApp, make_app
 
 #: The fixture folder: one per test process (several checkouts may run their suites at once

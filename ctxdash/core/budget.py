@@ -1,8 +1,9 @@
 """The context budget of a session: one immutable :class:`Budget` built from its state.
 
 ``used`` is exact (from usage); the categories are attributed so that they add up to ``used``
-to the token (see :mod:`ctxdash.core.attribution`); window, auto-compact point and levels come
-from :mod:`ctxdash.core.window`; memory files from disk (:mod:`ctxdash.core.memory`).
+to the token (see :mod:`ctxdash.core.transcript.attribution`); window, auto-compact point and
+levels come from :mod:`ctxdash.core.window`; memory files from disk
+(:mod:`ctxdash.core.claude.memory`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.attribution import STATIC_CATEGORIES, Item, apportion
-from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
+from ctxdash.core.claude.listings import Listing, discover_listings
+from ctxdash.core.claude.memory import MemoryFile, discover_memory
+from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.fresh import model_evidence
-from ctxdash.core.listings import Listing, discover_listings
-from ctxdash.core.memory import MemoryFile, discover_memory
-from ctxdash.core.models import model_info
-from ctxdash.core.session import Compaction, SessionState
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.transcript.attribution import STATIC_CATEGORIES, Item, apportion
+from ctxdash.core.transcript.fold import Compaction, SessionState
+from ctxdash.core.transcript.tokens import TokenCounter
 from ctxdash.core.window import (
     Thresholds,
     autocompact,

@@ -1,9 +1,9 @@
 """What Claude Code's status line tells ctxdash: the true window and model id per session.
 
-``ctxdash statusline`` (:mod:`ctxdash.statusline`, kept import-light) records each payload's
-``context_window_size`` and ``model.id`` (which carries ``[1m]``; transcripts never do) under
-``<state dir>/statusline/<session>.json``; the engine prefers that window to its own evidence
-(the payload is the only place where Claude Code states the window it uses).
+``ctxdash statusline`` (:mod:`ctxdash.integration.statusline`, kept import-light) records each
+payload's ``context_window_size`` and ``model.id`` (which carries ``[1m]``; transcripts never
+do) under ``<state dir>/statusline/<session>.json``; the engine prefers that window to its own
+evidence (the payload is the only place where Claude Code states the window it uses).
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.claude_env import ClaudeEnv
-from ctxdash.core.discover import UUID_RE
+from ctxdash.core.claude.discover import UUID_RE
+from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.feed import reported, window_of
-from ctxdash.core.records import main_reply
 from ctxdash.core.safepath import open_regular
+from ctxdash.core.transcript.records import main_reply
 
 #: How much of a file's end is read for the provenance line or the last reply.
 TAIL = 256 * 1024

@@ -20,14 +20,13 @@ from pathlib import Path
 
 from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
-from ctxdash.core.claude_env import ClaudeEnv, load_claude_env, managed_dir
+from ctxdash.core.claude.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
+from ctxdash.core.claude.listings import Listing, discover_listings
+from ctxdash.core.claude.memory import MemoryFile, discover_memory, memory_paths_to_watch
+from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
 from ctxdash.core.feed import reported_window
-from ctxdash.core.listings import Listing, discover_listings
-from ctxdash.core.memory import MemoryFile, discover_memory, memory_paths_to_watch
-from ctxdash.core.models import model_info
-from ctxdash.core.records import CONVERSATION_TYPES, Line, decode_line
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.status import (
     claude_root_of,
@@ -36,8 +35,9 @@ from ctxdash.core.status import (
     mark_sampled,
     save_summary,
 )
-from ctxdash.core.store import Tracker
-from ctxdash.core.tokens import TokenCounter, sampled_texts
+from ctxdash.core.transcript.records import CONVERSATION_TYPES, Line, decode_line
+from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
+from ctxdash.core.transcript.tracker import Tracker
 
 #: How much of another transcript's new bytes is read to see what was appended.
 APPENDED_LIMIT = 1024 * 1024

@@ -10,18 +10,18 @@ import msgspec
 from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.budget import Budget, Subagent, build_budget
+from ctxdash.core.claude.discover import SubagentFile, subagent_files
 from ctxdash.core.config import Config
-from ctxdash.core.discover import SubagentFile, subagent_files
 from ctxdash.core.feed import reported_window
 from ctxdash.core.safepath import component
-from ctxdash.core.session import SessionState
-from ctxdash.core.store import Tracker, is_subagent_file, load_state
-from ctxdash.core.tokens import (
+from ctxdash.core.transcript.fold import SessionState
+from ctxdash.core.transcript.tokens import (
     CachedCounter,
     TokenCounter,
     preload_in_background,
     sampled_texts,
 )
+from ctxdash.core.transcript.tracker import Tracker, is_subagent_file, load_state
 
 
 def claude_root_of(transcript: Path) -> Path:

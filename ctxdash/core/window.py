@@ -15,9 +15,9 @@ import math
 import msgspec
 
 from ctxdash.core import levels as lv
-from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.core.claude.models import K200, M, ModelInfo, parse_version
+from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.models import K200, M, ModelInfo, parse_version
 
 #: Reserved by Claude Code below the output reservation (13,000 tokens).
 AUTOCOMPACT_MARGIN = 13_000

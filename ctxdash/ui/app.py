@@ -26,12 +26,17 @@ from textual.worker import Worker, WorkerState
 
 from ctxdash.core.announce import Announcer
 from ctxdash.core.budget import Budget
+from ctxdash.core.claude.discover import (
+    NoSessionYet,
+    SessionNotFound,
+    first_session,
+    resolve_session,
+)
+from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
-from ctxdash.core.discover import NoSessionYet, SessionNotFound, first_session, resolve_session
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.plain import clean as untrusted
-from ctxdash.core.sessions import list_sessions
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.transcript.tokens import TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
@@ -43,7 +48,7 @@ from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
 
 if TYPE_CHECKING:
-    from ctxdash.demo import Demo
+    from ctxdash.synth.demo import Demo
 
 
 @dataclass
@@ -101,7 +106,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         self.settings = settings
         self.clock = clock
         if counter is None:
-            from ctxdash.core.tokens import CachedCounter, preload_in_background
+            from ctxdash.core.transcript.tokens import CachedCounter, preload_in_background
 
             counter = CachedCounter()
             preload_in_background()  # the first new turn should not wait for it

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ctxdash.core import actions
 from ctxdash.core.atomic import ActionError
+from ctxdash.core.checkpoints import actions
+from ctxdash.core.checkpoints.workstate import extract_work_state
 from ctxdash.core.clipboard import CopyResult, copy_text
-from ctxdash.core.workstate import extract_work_state
 from ctxdash.ui.format import compact
 from ctxdash.ui.screens.fork import ForkPicker
 from ctxdash.ui.screens.summary import SummaryPreview

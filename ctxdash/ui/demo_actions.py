@@ -19,7 +19,7 @@ from ctxdash.ui.format import home_short
 from ctxdash.ui.screens.confirm import Confirm
 
 if TYPE_CHECKING:
-    from ctxdash.demo import Demo
+    from ctxdash.synth.demo import Demo
     from ctxdash.ui.app import CtxDashApp
 
     _Base = CtxDashApp
@@ -82,7 +82,7 @@ class DemoActions(_Base):
             await asyncio.to_thread(old.close)
 
     def _new_demo(self) -> Demo:
-        from ctxdash.demo import Demo  # the session generator: only when asked for
+        from ctxdash.synth.demo import Demo  # the session generator: only when asked for
 
         return Demo(seed=self.settings.seed, clock=time.time)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from rich.text import Text
 
+from ctxdash.core.numbers import compact
 from ctxdash.core.plain import one_line
-from ctxdash.textout import compact
 
 __all__ = [
     "bar_cells",

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from ctxdash.core.sessions import SessionRow
+from ctxdash.core.claude.session_list import SessionRow
 from ctxdash.ui.format import clean, compact, fit, parse_time, truncate
 
 LEVEL_WORD = {"ok": "OK", "warn": "WARN", "critical": "CRIT", "unknown": "?"}

@@ -1,8 +1,8 @@
 """A compressed, extractive markdown summary of a session, to take right before ``/clear``.
 
 Deterministic and offline (no model call): :func:`build_summary` lays out a
-:class:`~ctxdash.core.workstate.WorkState` as markdown sections and keeps items by priority
-until the token budget (``ratio`` × the current context, 0.3 by default, at most
+:class:`~ctxdash.core.checkpoints.workstate.WorkState` as markdown sections and keeps items by
+priority until the token budget (``ratio`` × the current context, 0.3 by default, at most
 ``max_tokens``) is used. Every item carries a ``[msg:<uuid prefix>]`` pointer back to its
 transcript line; :func:`archive_transcript` keeps a copy of the full transcript so the
 pointers stay valid.
@@ -21,9 +21,9 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, within, write_text
+from ctxdash.core.checkpoints.workstate import ErrorItem, Pointer, WorkState
 from ctxdash.core.plain import clean
 from ctxdash.core.safepath import component, open_regular
-from ctxdash.core.workstate import ErrorItem, Pointer, WorkState
 
 #: Section titles, in the order they appear.
 SECTIONS = (

@@ -32,8 +32,8 @@ from ctxdash.core.atomic import (
     write_bytes,
 )
 from ctxdash.core.budget import Budget
+from ctxdash.core.checkpoints.workstate import WorkState
 from ctxdash.core.safepath import component
-from ctxdash.core.workstate import WorkState
 
 FORMAT = "ctxdash-snapshot/1"
 _ENCODER = msgspec.json.Encoder()

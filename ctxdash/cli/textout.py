@@ -13,9 +13,9 @@ import sys
 from typing import TextIO
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.claude.session_list import SessionRow
 from ctxdash.core.numbers import compact
 from ctxdash.core.plain import clean, one_line
-from ctxdash.core.sessions import SessionRow
 
 LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL", "unknown": "?"}
 _CODES = {

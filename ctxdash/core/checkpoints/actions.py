@@ -15,14 +15,14 @@ import msgspec
 from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, explain
 from ctxdash.core.budget import Budget
+from ctxdash.core.checkpoints.fork import ForkResult, fork_session, seed_session
+from ctxdash.core.checkpoints.handoff import Handoff, build_handoff, write_handoff
+from ctxdash.core.checkpoints.snapshot import Snapshot, list_snapshots, take_snapshot
+from ctxdash.core.checkpoints.summary import archive_transcript, build_summary, write_summary
+from ctxdash.core.checkpoints.workstate import WorkState, extract_work_state
 from ctxdash.core.config import Config
-from ctxdash.core.fork import ForkResult, fork_session, seed_session
-from ctxdash.core.handoff import Handoff, build_handoff, write_handoff
-from ctxdash.core.snapshot import Snapshot, list_snapshots, take_snapshot
 from ctxdash.core.status import session_budget
-from ctxdash.core.summary import archive_transcript, build_summary, write_summary
-from ctxdash.core.tokens import TokenCounter
-from ctxdash.core.workstate import WorkState, extract_work_state
+from ctxdash.core.transcript.tokens import TokenCounter
 
 __all__ = ["ActionError", "SummaryResult", "fork", "handoff", "seed", "snapshot", "summary"]
 
@@ -95,7 +95,7 @@ def summary(
     sid = str(budget.session_id)
     archive = archive_transcript(transcript, paths.data_dir(), project, sid) if save else None
     if counter is None:
-        from ctxdash.core.tokens import default_counter
+        from ctxdash.core.transcript.tokens import default_counter
 
         counter = default_counter()
     result = build_summary(

@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ctxdash import _json_lite as json
 from ctxdash.core import levels as lv
+from ctxdash.integration import json_lite as json
 
 #: How much of the transcript's end is read when the payload has no usage: this much first,
 #: up to ``TAIL_MAX`` when no reply or compaction is found in it.
@@ -213,7 +213,7 @@ def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignor
         return 1_000_000
     if not model:
         return 200_000
-    from ctxdash.core.models import model_info  # only for payloads without a window
+    from ctxdash.core.claude.models import model_info  # only for payloads without a window
 
     return model_info(model).native_window
 
@@ -377,15 +377,16 @@ def parse_wrap(args: list[str]) -> str | None | bool:
 #: What ``ctxdash statusline install`` has Claude Code run (``python -c FAST statusline``):
 #: this module alone, without the command line, ``runpy`` or the ``re`` module that a
 #: console-script launcher imports.
-FAST = "import sys; from ctxdash.statusline import cli; sys.exit(cli())"
+FAST = "import sys; from ctxdash.integration.statusline import cli; sys.exit(cli())"
 
 
 def cli() -> int:
-    """``python -c FAST statusline [--wrap CMD]`` (or ``python -m ctxdash.statusline``)."""
+    """``python -c FAST statusline [--wrap CMD]``, or
+    ``python -m ctxdash.integration.statusline``."""
     args = sys.argv[1:]
     wrap = parse_wrap(args[1:] if args[:1] == ["statusline"] else args)
     if wrap is False:
-        sys.stderr.write("usage: python -m ctxdash.statusline [--wrap CMD]\n")
+        sys.stderr.write("usage: python -m ctxdash.integration.statusline [--wrap CMD]\n")
         return 2
     return main(wrap or None)
 

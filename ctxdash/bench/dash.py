@@ -1,10 +1,10 @@
-"""Dashboard measurements, run in a process of their own by :mod:`ctxdash.bench`.
+"""Dashboard measurements, run in a process of their own by :mod:`ctxdash.bench.run`.
 
-``python -m ctxdash.bench_dash --first-paint TRANSCRIPT`` opens the app headless and prints
+``python -m ctxdash.bench.dash --first-paint TRANSCRIPT`` opens the app headless and prints
 ``{"first_paint_s": …}``: from ``$CTXDASH_BENCH_T0`` (when the parent started this process)
 to the first screen that shows the session's budget.
 
-``python -m ctxdash.bench_dash TRANSCRIPT SECONDS`` opens the app headless on the transcript
+``python -m ctxdash.bench.dash TRANSCRIPT SECONDS`` opens the app headless on the transcript
 with the real watcher, then prints one JSON object:
 
 * ``latency_ms``: from appending one turn to the screen showing the new size (p50, p95);

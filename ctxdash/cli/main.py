@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=_positive_int, help="at most this many")
     sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
-    from ctxdash import cli_actions, cli_claude
+    from ctxdash.cli import actions as cli_actions
+    from ctxdash.cli import claude as cli_claude
 
     cli_actions.add_parsers(sub)
     cli_claude.add_parsers(sub)
@@ -122,16 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from ctxdash.cli.textout import error, render_status, use_colour
     from ctxdash.core.atomic import ActionError, explain
+    from ctxdash.core.claude.discover import resolve_session
     from ctxdash.core.config import load_config
-    from ctxdash.core.discover import resolve_session
     from ctxdash.core.status import session_budget
-    from ctxdash.textout import error, render_status, use_colour
 
     config = load_config()
     demo = None
     if args.demo:
-        from ctxdash.demo import Demo
+        from ctxdash.synth.demo import Demo
 
         demo = Demo(seed=args.seed)  # in a temporary folder, removed below
         demo.run_to(41)  # far enough to show a warning-level session
@@ -149,7 +150,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if demo is not None:
             demo.close()
     if args.json:
-        from ctxdash.textout import to_json
+        from ctxdash.cli.textout import to_json
 
         sys.stdout.write(to_json(budget) + "\n")
     else:
@@ -169,13 +170,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
+    from ctxdash.cli.textout import render_sessions, use_colour
+    from ctxdash.core.claude.session_list import list_sessions
     from ctxdash.core.config import load_config
-    from ctxdash.core.sessions import list_sessions
-    from ctxdash.textout import render_sessions, use_colour
 
     rows = list_sessions(load_config(), limit=args.limit)
     if args.json:
-        from ctxdash.textout import to_json
+        from ctxdash.cli.textout import to_json
 
         sys.stdout.write(to_json(rows) + "\n")
     else:
@@ -255,11 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     problem = _merge_top_options(args)
     if problem:
         parser.error(problem)
-    from ctxdash import cli_actions, cli_claude
+    from ctxdash.cli import actions as cli_actions
+    from ctxdash.cli import claude as cli_claude
+    from ctxdash.cli.textout import error
     from ctxdash.core.atomic import ActionError
+    from ctxdash.core.claude.discover import SessionNotFound
     from ctxdash.core.config import ConfigError
-    from ctxdash.core.discover import SessionNotFound
-    from ctxdash.textout import error
 
     commands = {**COMMANDS, **cli_actions.COMMANDS, **cli_claude.COMMANDS}
     try:

@@ -17,9 +17,9 @@ from typing import Any
 
 import msgspec
 
-from ctxdash.core.prompts import prompt_text
-from ctxdash.core.records import Line, Malformed, decode_any, decode_line, is_real_reply
-from ctxdash.core.tail import FileTail
+from ctxdash.core.transcript.prompts import prompt_text
+from ctxdash.core.transcript.records import Line, Malformed, decode_any, decode_line, is_real_reply
+from ctxdash.core.transcript.tail import FileTail
 
 #: Texts longer than this are cut (with "…").
 MAX_TEXT = 300

@@ -1,8 +1,8 @@
 """``ctxdash snapshot | snapshots | diff | fork | summary | handoff``.
 
-Thin wrappers over :mod:`ctxdash.core.actions`: resolve the session, run the action, print a
-short human result or one JSON object. Failures raise; :func:`ctxdash.cli.main` turns them into
-one line and exit code 1.
+Thin wrappers over :mod:`ctxdash.core.checkpoints.actions`: resolve the session, run the
+action, print a short human result or one JSON object. Failures raise;
+:func:`ctxdash.cli.main.main` turns them into one line and exit code 1.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ EXIT_OK = 0
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the action subcommands on the main parser."""
-    from ctxdash.cli import _positive_int, _ratio
+    from ctxdash.cli.main import _positive_int, _ratio
 
     p = sub.add_parser("snapshot", help="freeze a session's state (and copy its files)")
     p.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
@@ -59,7 +59,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _emit(args: argparse.Namespace, data: object, text: str) -> None:
-    from ctxdash.textout import plain, to_json
+    from ctxdash.cli.textout import plain, to_json
 
     if args.json:
         sys.stdout.write(to_json(data) + "\n")
@@ -68,13 +68,13 @@ def _emit(args: argparse.Namespace, data: object, text: str) -> None:
 
 
 def _session(args: argparse.Namespace) -> Path:
-    from ctxdash.core.discover import resolve_session
+    from ctxdash.core.claude.discover import resolve_session
 
     return resolve_session(args.session)
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from ctxdash.core.actions import snapshot
+    from ctxdash.core.checkpoints.actions import snapshot
 
     path, snap = snapshot(_session(args), config=_config())
     cw = snap.context_window
@@ -93,8 +93,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
-    from ctxdash.core.discover import SessionNotFound, resolve_session
-    from ctxdash.core.snapshot import list_snapshots
+    from ctxdash.core.checkpoints.snapshot import list_snapshots
+    from ctxdash.core.claude.discover import SessionNotFound, resolve_session
 
     sid = args.session
     rows = None
@@ -121,7 +121,7 @@ def _safe_prefix(text: str) -> bool:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from ctxdash.core.snapshot import diff_snapshots, load_snapshot
+    from ctxdash.core.checkpoints.snapshot import diff_snapshots, load_snapshot
 
     a, b = load_snapshot(Path(args.a)), load_snapshot(Path(args.b))
     d = diff_snapshots(a, b, a_path=args.a, b_path=args.b)
@@ -136,7 +136,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_fork(args: argparse.Namespace) -> int:
-    from ctxdash.core.actions import fork
+    from ctxdash.core.checkpoints.actions import fork
 
     result = fork(_session(args), at=args.at, last=args.last, title=args.title)
     _emit(
@@ -155,7 +155,7 @@ def cmd_fork(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from ctxdash.core.actions import seed, summary
+    from ctxdash.core.checkpoints.actions import seed, summary
 
     config = _config()
     transcript = _session(args)
@@ -194,7 +194,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 result.markdown if result.markdown.endswith("\n") else result.markdown + "\n"
             )
-            from ctxdash.textout import plain
+            from ctxdash.cli.textout import plain
 
             print(plain(text), file=sys.stderr)
             return EXIT_OK
@@ -203,14 +203,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_handoff(args: argparse.Namespace) -> int:
-    from ctxdash.core.actions import handoff
+    from ctxdash.core.checkpoints.actions import handoff
 
     path, package = handoff(_session(args), to_agent=args.to, config=_config())
     text = f"handoff {path}" + "".join(f"\nwarning: {w}" for w in package.warnings)
     data = msgspec.to_builtins(package) | {"path": path}
     _emit(args, data, text)
     if package.warnings and not args.json:
-        from ctxdash.textout import error
+        from ctxdash.cli.textout import error
 
         for warning in package.warnings:
             error(warning)

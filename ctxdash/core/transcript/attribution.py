@@ -26,8 +26,8 @@ from typing import Any
 
 import msgspec
 
-from ctxdash.core.records import Line, Raw, attachment_type, decode_any
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.transcript.records import Line, Raw, attachment_type, decode_any
+from ctxdash.core.transcript.tokens import TokenCounter
 
 #: Per-block framing tokens added to every text estimate (role/block markers).
 FRAMING = 4
@@ -689,7 +689,7 @@ def _count_many(counter: TokenCounter | None, texts: list[str]) -> list[int]:
     if not texts:
         return []
     if counter is None:
-        from ctxdash.core.tokens import default_counter
+        from ctxdash.core.transcript.tokens import default_counter
 
         counter = default_counter()
     result: list[int] = counter.count_many(texts)

@@ -23,10 +23,10 @@ from collections.abc import Iterable
 
 import msgspec
 
-from ctxdash.core.attribution import PRIORS, Item, Resolver
-from ctxdash.core.models import claude_code_keeps_thinking, model_info
-from ctxdash.core.prompts import user_prompt
-from ctxdash.core.records import (
+from ctxdash.core.claude.models import claude_code_keeps_thinking, model_info
+from ctxdash.core.transcript.attribution import PRIORS, Item, Resolver
+from ctxdash.core.transcript.prompts import user_prompt
+from ctxdash.core.transcript.records import (
     CONVERSATION_TYPES,
     KNOWN_TYPES,
     Line,
@@ -35,7 +35,7 @@ from ctxdash.core.records import (
     decode_line,
     is_real_reply,
 )
-from ctxdash.core.tokens import TokenCounter
+from ctxdash.core.transcript.tokens import TokenCounter
 
 #: A request bigger than this proves a 1M window.
 BASE_WINDOW = 200_000

@@ -30,6 +30,7 @@ MANIFEST_VERSION = 1
 #: what :func:`plan_uninstall` can take back
 PARTS = ("hooks", "statusLine")
 _NAMES = ("ctxdash", "ctxdash.exe")
+_STATUSLINE_MODULES = ("ctxdash.integration.statusline", "ctxdash.statusline")
 Json = dict[str, Any]
 
 
@@ -65,7 +66,9 @@ def _words(command: str) -> list[str]:
 
 def is_ctxdash_command(command: object) -> bool:
     """True for ``ctxdash …``, ``/abs/path/ctxdash …``, ``python -m ctxdash …`` and the
-    status line's ``python -m ctxdash.statusline …`` / ``python -c '…ctxdash.statusline…'``."""
+    status line's ``python -m ctxdash.integration.statusline …`` /
+    ``python -c '…ctxdash.integration.statusline…'`` (and ``ctxdash.statusline``, where the
+    status line lived before 0.2, so that older installs are still recognised and removed)."""
     words = _words(command) if isinstance(command, str) else []
     names = [w.replace("\\", "/").rsplit("/", 1)[-1] for w in words[:3]]
     if names and names[0] in _NAMES:
@@ -73,8 +76,8 @@ def is_ctxdash_command(command: object) -> bool:
     if len(names) < 3 or not names[0].startswith("python"):
         return False
     if names[1] == "-c":
-        return "from ctxdash.statusline import" in words[2]
-    return names[1] == "-m" and names[2] in ("ctxdash", "ctxdash.statusline")
+        return any(f"from {m} import" in words[2] for m in _STATUSLINE_MODULES)
+    return names[1] == "-m" and names[2] in ("ctxdash", *_STATUSLINE_MODULES)
 
 
 def wrapped_command(command: str) -> str | None:

@@ -2,7 +2,7 @@
 
 Generates its inputs with :mod:`ctxdash.synth` in a temporary folder (the 1 GB transcript
 too: it is never stored) and prints a table of medians, each with its goal and the ratio to
-it. Peers installed by ``--install-peers`` (see :mod:`ctxdash.bench_peers`) run on the same
+it. Peers installed by ``--install-peers`` (see :mod:`ctxdash.bench.peers`) run on the same
 files, pair by pair with ctxdash (interleaved, so a busy moment of the machine hits both), and
 their rows give the ratio ctxdash / peer. ``--quick`` (run by CI) uses small inputs and skips
 the peers and the big files. Nothing is asserted: the machine is shared and noisy, so the
@@ -25,8 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ctxdash import bench_peers
-from ctxdash.bench_peers import Peer
+from ctxdash.bench import peers as bench_peers
+from ctxdash.bench.peers import Peer
 from ctxdash.synth import LiveSession, build_claude_home, scenario
 
 MB = 1024 * 1024
@@ -260,7 +260,7 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
         (cache / "counts.bin").unlink(missing_ok=True)
         penv = dict(genv, CTXDASH_BENCH_T0=repr(time.time()))
         out = subprocess.run(
-            [sys.executable, "-m", "ctxdash.bench_dash", "--first-paint", str(home.transcript)],
+            [sys.executable, "-m", "ctxdash.bench.dash", "--first-paint", str(home.transcript)],
             env=penv,
             capture_output=True,
             text=True,
@@ -286,7 +286,7 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
 def _dashboard_rows(transcript: Path, env: dict[str, str], seconds: int) -> list[str]:
     """The live dashboard on the big transcript, headless, in its own process."""
     out = subprocess.run(
-        [sys.executable, "-m", "ctxdash.bench_dash", str(transcript), str(seconds)],
+        [sys.executable, "-m", "ctxdash.bench.dash", str(transcript), str(seconds)],
         env=env,
         capture_output=True,
         text=True,
@@ -350,7 +350,7 @@ def statusline_payload(transcript: Path, *, zeros: bool = False) -> bytes:
 
 def _integration_rows(transcript: Path, env: dict[str, str], runs: int) -> list[str]:
     """The status line as installed (whole process) and the pre-compact hook."""
-    from ctxdash.cli_claude import statusline_command
+    from ctxdash.cli.claude import statusline_command
 
     installed = shlex.split(statusline_command())
     script = shutil.which("ctxdash") or str(Path(sys.executable).with_name("ctxdash"))
@@ -393,8 +393,8 @@ def _append_latency(tmp: Path, samples: int) -> float:
     """Median ms from appending one turn to an updated budget (Tracker + build_budget)."""
     from ctxdash.core.budget import build_budget
     from ctxdash.core.config import Config
-    from ctxdash.core.store import Tracker
-    from ctxdash.core.tokens import default_counter
+    from ctxdash.core.transcript.tokens import default_counter
+    from ctxdash.core.transcript.tracker import Tracker
 
     root = tmp / "live"
     home = build_claude_home(root, seed=5, name="basic")
@@ -459,7 +459,3 @@ def main(argv: list[str] | None = None) -> int:
     for row in bench(args.quick, peers):
         print(row, flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -8,16 +8,16 @@ import sys
 
 
 def main() -> int:
-    """Dispatch the status line early; everything else goes to :mod:`ctxdash.cli`."""
+    """Dispatch the status line early; everything else goes to :mod:`ctxdash.cli.main`."""
     args = sys.argv[1:]
     if args[:1] == ["statusline"]:
-        from ctxdash.statusline import parse_wrap
+        from ctxdash.integration.statusline import parse_wrap
 
         wrap = parse_wrap(args[1:])
         if wrap is not False:
-            from ctxdash.statusline import main as statusline
+            from ctxdash.integration.statusline import main as statusline
 
             return statusline(wrap)
-    from ctxdash.cli import main as cli_main
+    from ctxdash.cli.main import main as cli_main
 
     return cli_main()

@@ -16,9 +16,9 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.memory import project_key
-from ctxdash.core.records import KNOWN_TYPES, Line, decode_line
+from ctxdash.core.claude.memory import project_key
 from ctxdash.core.safepath import is_regular, open_regular
+from ctxdash.core.transcript.records import KNOWN_TYPES, Line, decode_line
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 

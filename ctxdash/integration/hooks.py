@@ -102,7 +102,7 @@ def claude_transcript(payload: dict[str, Any]) -> Path:
 
 def pre_compact(payload: dict[str, Any]) -> str:
     """Snapshot the session before it is compacted."""
-    from ctxdash.core.actions import snapshot
+    from ctxdash.core.checkpoints.actions import snapshot
     from ctxdash.core.config import load_config
 
     transcript = claude_transcript(payload)

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import msgspec
 
-from ctxdash.core.claude_env import ClaudeEnv
+from ctxdash.core.claude.discover import LEFTOVERS, all_transcripts, cwd_of, transcript_problem
+from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.discover import LEFTOVERS, all_transcripts, cwd_of, transcript_problem
 from ctxdash.core.feed import reported_window
-from ctxdash.core.models import model_info
-from ctxdash.core.records import Line, decode_line, main_reply
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.tokens import CachedCounter
+from ctxdash.core.transcript.records import Line, decode_line, main_reply
+from ctxdash.core.transcript.tokens import CachedCounter
 from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
 
 #: Tail windows tried in turn until the last reply is found.

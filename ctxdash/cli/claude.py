@@ -52,7 +52,7 @@ def statusline_command() -> str:
     """What Claude Code runs for the status line: this interpreter running the status-line
     module alone (it starts in the time of a bare Python). Never ``python -m ctxdash``, which
     would import the whole command line after every reply."""
-    from ctxdash.statusline import FAST
+    from ctxdash.integration.statusline import FAST
 
     return f"{shlex.quote(sys.executable)} -c {shlex.quote(FAST)} statusline"
 
@@ -76,14 +76,14 @@ def hook_config(command: str) -> dict[str, list[dict[str, object]]]:
 
 
 def _settings(args: argparse.Namespace) -> Path:
-    from ctxdash.core.settings_edit import settings_path
+    from ctxdash.core.claude.settings_edit import settings_path
 
     return settings_path("project" if args.project else "user", cwd=Path.cwd())
 
 
 def _apply(args: argparse.Namespace, change: object) -> int:
-    from ctxdash.core.settings_edit import apply, render_diff
-    from ctxdash.textout import plain
+    from ctxdash.cli.textout import plain
+    from ctxdash.core.claude.settings_edit import apply, render_diff
 
     # A project's settings come with the repository: shown as text, never as terminal codes.
     diff = plain(render_diff(change))  # type: ignore[arg-type]
@@ -100,7 +100,7 @@ def _apply(args: argparse.Namespace, change: object) -> int:
 
 
 def cmd_hooks(args: argparse.Namespace) -> int:
-    from ctxdash.core.settings_edit import plan_install, plan_uninstall, status
+    from ctxdash.core.claude.settings_edit import plan_install, plan_uninstall, status
 
     path = _settings(args)
     if args.action == "status":
@@ -110,7 +110,7 @@ def cmd_hooks(args: argparse.Namespace) -> int:
 
             print(json.dumps(info))
         else:
-            from ctxdash.textout import plain
+            from ctxdash.cli.textout import plain
 
             print(plain(render_status(info)))
         return EXIT_OK
@@ -153,7 +153,7 @@ def render_status(info: dict[str, object]) -> str:
 
 def cmd_hook(args: argparse.Namespace) -> int:
     from ctxdash.core.bounded import read_bounded
-    from ctxdash.hooks import run
+    from ctxdash.integration.hooks import run
 
     out = run(args.event, read_bounded(sys.stdin.buffer)[0])
     if out:
@@ -163,10 +163,10 @@ def cmd_hook(args: argparse.Namespace) -> int:
 
 def cmd_statusline(args: argparse.Namespace) -> int:
     if args.action is None:
-        from ctxdash.statusline import main
+        from ctxdash.integration.statusline import main
 
         return main(args.wrap)
-    from ctxdash.core.settings_edit import plan_install, plan_uninstall
+    from ctxdash.core.claude.settings_edit import plan_install, plan_uninstall
 
     path = _settings(args)
     if args.action == "install":

@@ -16,8 +16,8 @@ import msgspec
 from ctxdash.core import paths
 from ctxdash.core.atomic import within, write_bytes
 from ctxdash.core.budget import Budget
+from ctxdash.core.checkpoints.workstate import WorkState
 from ctxdash.core.safepath import component
-from ctxdash.core.workstate import WorkState
 
 #: Hand over only with at least this many tokens available (else compress first).
 MIN_AVAILABLE = 30_000

@@ -1,8 +1,9 @@
 """Keep a transcript's parse state current, and persist it between runs.
 
-:class:`Tracker` pairs a :class:`~ctxdash.core.tail.FileTail` with a
-:class:`~ctxdash.core.session.SessionState`. ``poll()`` parses only the bytes appended since
-the last call (a first call starts at the last compaction, see :mod:`ctxdash.core.coldstart`);
+:class:`Tracker` pairs a :class:`~ctxdash.core.transcript.tail.FileTail` with a
+:class:`~ctxdash.core.transcript.fold.SessionState`. ``poll()`` parses only the bytes appended
+since the last call (a first call starts at the last compaction, see
+:mod:`ctxdash.core.transcript.coldstart`);
 a truncated, rewritten or replaced file is parsed again from the start. The
 state is saved under the cache dir (msgpack, written atomically) keyed by the file's path; the
 tail's inode, offset and fingerprint decide whether a saved state still applies, so a restart
@@ -20,10 +21,10 @@ import msgspec
 from ctxdash import __version__
 from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, write_bytes
-from ctxdash.core.coldstart import cold_start
-from ctxdash.core.session import SessionState
-from ctxdash.core.tail import FileTail, TailState
-from ctxdash.core.tokens import TokenCounter, sampled_texts
+from ctxdash.core.transcript.coldstart import cold_start
+from ctxdash.core.transcript.fold import SessionState
+from ctxdash.core.transcript.tail import FileTail, TailState
+from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
 
 #: Bump when SessionState changes shape: old caches are then ignored.
 CACHE_FORMAT = 12  # bump on any change to what the parser keeps
@@ -63,7 +64,8 @@ class Tracker:
         sidechain: Parse as a subagent transcript; by default decided from the file name.
         use_cache: Load and save the persisted state.
         counter: Token counter (tests inject a fake one); default: the offline tokenizer.
-        cold: Start a parse from nothing at the last compaction (:mod:`ctxdash.core.coldstart`);
+        cold: Start a parse from nothing at the last compaction
+            (:mod:`ctxdash.core.transcript.coldstart`);
             ``False`` reads every line from the first byte (same result, slower).
     """
 

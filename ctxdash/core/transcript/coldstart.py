@@ -14,7 +14,7 @@ the same state as a parse from the first byte, at a fraction of the cost:
 * lines are never skipped before the session's first reply, whose request measures the
   static part (system prompt, tools, memory);
 * the parse from the first byte resolves waiting content early when more than
-  :data:`~ctxdash.core.session.FLUSH_BYTES` are waiting, which leaves traces (calibration
+  :data:`~ctxdash.core.transcript.fold.FLUSH_BYTES` are waiting, which leaves traces (calibration
   samples, nested memory files). The skim keeps an upper bound of what could have been
   waiting; when the bound exceeds that limit anywhere in the history, it gives up and the
   caller parses from the first byte.
@@ -35,10 +35,10 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from ctxdash.core.records import Line, Malformed, decode_line, is_real_reply
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.session import FLUSH_BYTES, SessionState
-from ctxdash.core.tail import TailState
+from ctxdash.core.transcript.fold import FLUSH_BYTES, SessionState
+from ctxdash.core.transcript.records import Line, Malformed, decode_line, is_real_reply
+from ctxdash.core.transcript.tail import TailState
 
 #: Bytes read at a time, forwards and backwards.
 CHUNK_BYTES = 8 * 1024 * 1024

@@ -39,9 +39,9 @@ from typing import Any
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
-from ctxdash.core.prompts import user_prompt
-from ctxdash.core.records import CONVERSATION_TYPES
 from ctxdash.core.safepath import open_regular
+from ctxdash.core.transcript.prompts import user_prompt
+from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
@@ -300,7 +300,7 @@ def _read(path: Path) -> bytes:
 
 
 def _is_prompt(rec: _Rec) -> bool:
-    """A prompt the user typed (the one rule of :mod:`ctxdash.core.prompts`)."""
+    """A prompt the user typed (the one rule of :mod:`ctxdash.core.transcript.prompts`)."""
     obj = rec.obj
     if rec.type != "user" or rec.results:
         return False

@@ -1,0 +1,3 @@
+from ctxdash.bench.run import main
+
+raise SystemExit(main())
