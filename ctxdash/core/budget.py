@@ -20,8 +20,9 @@ from ctxdash.core.claude.models import model_info
 from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.fresh import model_evidence
-from ctxdash.core.transcript.attribution import STATIC_CATEGORIES, Item, apportion
+from ctxdash.core.transcript.attribution import apportion
 from ctxdash.core.transcript.fold import Compaction, SessionState
+from ctxdash.core.transcript.pieces import STATIC_CATEGORIES, Item
 from ctxdash.core.transcript.tokens import TokenCounter
 from ctxdash.core.window import (
     Thresholds,
