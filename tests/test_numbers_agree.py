@@ -8,9 +8,9 @@ import pytest
 
 from ctxdash import synth
 from ctxdash.cli.textout import render_status
-from ctxdash.core.budget import plan_bucket
 from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
+from ctxdash.core.plan import plan_bucket
 from ctxdash.core.status import session_budget
 from ctxdash.core.transcript.tokens import HeuristicCounter
 from tests import transcripts as tr
