@@ -144,18 +144,32 @@ def _check_split_responses(objs: list[dict[str, Any]]) -> None:
 
 
 def _check_growth(objs: list[dict[str, Any]]) -> None:
-    """Between compactions each request = previous total + previous output + something >= 0."""
-    prev: tuple[int, int] | None = None
+    """Between compactions each request = previous total + previous output + something >= 0,
+    except that once a reply calls no tool, the thinking of its turn may leave (at most the
+    output of the turn's replies that thought)."""
+    total: int | None = None
+    turn: dict[str, list[Any]] = {}  # message id -> [thought, called a tool, output]
     for o in objs:
         if o.get("isSidechain"):
             continue
         if o.get("subtype") == "compact_boundary":
-            prev = None
+            total, turn = None, {}
         elif _real_main_assistant(o):
             u = o["message"]["usage"]
-            if prev is not None and prev[0] != _total(u):
-                assert _total(u) >= prev[0] + prev[1]
-            prev = (_total(u), u["output_tokens"])
+            kinds = {b["type"] for b in o["message"]["content"]}
+            mid = o["message"]["id"]
+            if mid not in turn and total is not None:
+                thought, called, out = list(turn.values())[-1]
+                floor = total + out
+                if not called:  # the turn is over: its thinking may leave
+                    floor -= sum(r[2] for r in turn.values() if r[0])
+                    turn = {k: v for k, v in turn.items() if k == mid}
+                assert _total(u) >= floor
+            row = turn.setdefault(mid, [False, False, 0])
+            row[0] = row[0] or "thinking" in kinds
+            row[1] = row[1] or "tool_use" in kinds
+            row[2] = max(row[2], u["output_tokens"])
+            total = _total(u)
 
 
 @pytest.fixture(scope="module")

@@ -215,6 +215,7 @@ def test_category_mapping() -> None:
         "compact_summary",
         "attachments",
         "images",
+        "unrecorded",
         "other",
     ]
     assert len({category_variable(n) for n in fixed}) == len(fixed)

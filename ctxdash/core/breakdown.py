@@ -37,6 +37,7 @@ LABELS = {
     "tool_calls": "Tool calls",
     "attachments": "Attachments",
     "images": "Images",
+    "unrecorded": "Unrecorded reminders",
     "other": "Other",
 }
 GROUPS = {
@@ -104,6 +105,7 @@ ITEM_LABELS = {
     "thinking": "Thinking",
     "attachments": "Attachment",
     "images": "Image",
+    "unrecorded": "Unrecorded reminder",
     "memory": "Memory file",
     "compact_summary": "Compact summary",
     "skills": "Skill listing",
@@ -151,6 +153,8 @@ def categories(
         static = resolver.static if resolver.static is not None else 0
         for item in state.items:
             rows[item.cat] = rows.get(item.cat, 0) + item.tokens
+        if "unrecorded" in rows:
+            estimated.add("unrecorded")  # what the transcript lacks: the rest of a delta
     else:
         # After a compaction (or before any reply): no request size in the file yet. The next
         # request sends what is waiting (with Claude Code 2.1.3xx: the recorded system prompt

@@ -15,8 +15,12 @@ Building blocks:
 Context model: a request's input total = previous total + previous ``output_tokens`` + tokens
 of everything appended since (prompts, tool results, attachments); the first request (and the
 first after a compaction) is ``static_tokens`` (system prompt + tools + memory) + what was
-appended. Text costs :func:`estimate_tokens` tokens (``round(len / 3.6)``), an image
-:data:`IMAGE_TOKENS`. A large tool result with ``persist=True`` costs only its stand-in text.
+appended. Thinking follows the API: a reply's thinking (in its ``output_tokens``) stays while
+the tool loop runs; once a reply calls no tool the turn is over, and unless earlier turns'
+thinking is kept (``keep_thinking``: Claude Code >= 2.1.112, or a model that keeps it) the
+next request counts none of that turn's thinking. Text costs :func:`estimate_tokens` tokens
+(``round(len / 3.6)``), an image :data:`IMAGE_TOKENS`. A large tool result with
+``persist=True`` costs only its stand-in text.
 """
 
 from __future__ import annotations
@@ -102,6 +106,25 @@ def encode_project_dir(cwd: str) -> str:
             return f"{name[:200]}-{digits}"
 
 
+def keeps_thinking(model: str, version: str) -> bool:
+    """Whether earlier turns' thinking stays in context: Claude Code 2.1.112 and later ask the
+    API to keep it; before, the model decides (Opus 4.5+, Sonnet 4.6+, Haiku 5+ and the
+    families after them keep it; Claude 3, Opus 4/4.1, Sonnet 4/4.5 and Haiku 4.5 drop it)."""
+    if _ver(version) >= (2, 1, 112):
+        return True
+    low = model.lower()
+    if low.startswith("claude-3"):
+        return False
+    for family, since in (("opus", (4, 5)), ("sonnet", (4, 6)), ("haiku", (5, 0))):
+        prefix = f"claude-{family}-"
+        if low.startswith(prefix):
+            nums = [
+                int(p) for p in low[len(prefix) :].split("-")[:2] if p.isdigit() and len(p) <= 2
+            ]
+            return tuple((nums + [0, 0])[:2]) >= since
+    return True
+
+
 def context_window_for(model: str, settings_model: str | None = None) -> int:
     """Window the synthetic session runs with: 1M for native-1M models or a ``[1m]`` setting."""
     native = any(model.startswith(m) for m in NATIVE_1M_MODELS)
@@ -139,6 +162,10 @@ class Expected:
     static_tokens: int
     system_tokens: int
     memory_tokens: int
+    #: Thinking tokens counted in ``used`` (earlier replies' thinking still in context).
+    thinking_tokens: int = 0
+    #: Tokens in ``used`` that were sent but never written (:meth:`SessionWriter.unrecorded`).
+    unrecorded_tokens: int = 0
 
 
 @dataclass(slots=True)
@@ -420,6 +447,7 @@ class SessionWriter:
         nested_memory: dict[str, str] | None = None,
         settings_model: str | None = None,
         auto_compact_at: int | None = None,
+        keep_thinking: bool | None = None,
         out: IO[bytes] | None = None,
         agent_id: str | None = None,
         clock: Callable[[], float] | None = None,
@@ -435,6 +463,9 @@ class SessionWriter:
         self.settings_model = settings_model
         self.context_window = context_window_for(model, settings_model)
         self.auto_compact_at = auto_compact_at
+        self.keep_thinking = (
+            keeps_thinking(model, version) if keep_thinking is None else keep_thinking
+        )
         self.memory, self.nested_memory = dict(memory or {}), dict(nested_memory or {})
         if system_tokens is None:
             system_tokens = r.randint(14_000, 20_000)
@@ -451,6 +482,12 @@ class SessionWriter:
         self._prev_total: int | None = None
         self._prev_output = self._pending = 0
         self._fresh_after_compact = False
+        #: Thinking tokens of the turn in progress, and whether the next request drops them.
+        self._turn_thinking, self._drop_thinking = 0, False
+        #: Thinking tokens in context for the next request, and in the last request (``used``).
+        self._thinking_next = self._thinking_used = 0
+        #: The same for text sent but never written to the transcript (older versions).
+        self._unrecorded_next = self._unrecorded_used = 0
         self._used: int | None = None
         self._last_usage: dict[str, Any] | None = None
         self._series: list[int] = []
@@ -517,6 +554,8 @@ class SessionWriter:
             static_tokens=self.static_tokens,
             system_tokens=self.system_tokens,
             memory_tokens=self.memory_tokens,
+            thinking_tokens=self._thinking_used if self._used is not None else 0,
+            unrecorded_tokens=self._unrecorded_used if self._used is not None else 0,
         )
 
     @property
@@ -528,7 +567,8 @@ class SessionWriter:
         """Input total the next request would have (what auto-compact compares)."""
         if self._prev_total is None:
             return self.static_tokens + self._pending
-        return self._prev_total + self._prev_output + self._pending
+        dropped = self._turn_thinking if self._drop_thinking else 0
+        return self._prev_total + self._prev_output + self._pending - dropped
 
     # ------------------------------------------------------------------ line builders
     def _node(
@@ -681,6 +721,15 @@ class SessionWriter:
             {"type": "task_reminder", "content": tasks, "itemCount": 2}, _ENCODE(tasks).decode()
         )
 
+    def unrecorded(self, text: str) -> int:
+        """A reminder sent with the next request but never written to the transcript, as
+        Claude Code before 2.1.3xx does (the todo-list nudge, files re-attached after
+        ``/compact``); returns its tokens."""
+        tokens = estimate_tokens(text)
+        self._pending += tokens
+        self._unrecorded_next += tokens
+        return tokens
+
     def system(self, subtype: str, **fields: Any) -> str:
         """A system node (not sent to the model)."""
         return self._node("system", {"subtype": subtype, **fields})
@@ -746,14 +795,23 @@ class SessionWriter:
         else:
             read = self._prev_total if r.random() > 0.03 else min(self.system_tokens, total)
         fresh = r.randint(1, 12) if self._prev_total is None else r.randint(1, 9)
+        read = min(read, max(0, total - fresh))  # dropped thinking can shrink the request
         inp = min(fresh, total - read)
         create = total - read - inp
         blocks: list[dict[str, Any]] = []
         out_tokens = r.randint(2, 30)
+        if self._drop_thinking:
+            self._thinking_next -= self._turn_thinking
+            self._turn_thinking, self._drop_thinking = 0, False
+        self._thinking_used = self._thinking_next
+        self._unrecorded_used = self._unrecorded_next
         if thinking:
             sig = base64.b64encode(r.randbytes(r.randint(90, 450))).decode()
             blocks.append({"type": "thinking", "thinking": "", "signature": sig})
-            out_tokens += r.randint(40, 900)
+            thought = r.randint(40, 900)
+            out_tokens += thought
+            self._turn_thinking += thought
+            self._thinking_next += thought
         if text:
             blocks.append({"type": "text", "text": text})
             out_tokens += estimate_tokens(text)
@@ -805,6 +863,8 @@ class SessionWriter:
             self._last_usage = usage
         self._prev_total, self._prev_output, self._pending = total, out_tokens, 0
         self._fresh_after_compact = False
+        # A reply that calls no tool ends the turn; its thinking leaves unless it is kept.
+        self._drop_thinking = not tools and not self.keep_thinking
         self._used = total
         self._series.append(total)
         return Response(
@@ -968,6 +1028,9 @@ class SessionWriter:
         self._post = post if with_post else None
         self._prev_total, self._prev_output, self._pending = None, 0, stokens
         self._fresh_after_compact, self._used = True, None
+        self._turn_thinking, self._drop_thinking = 0, False
+        self._thinking_next = self._thinking_used = 0
+        self._unrecorded_next = self._unrecorded_used = 0
         if trigger == "manual":
             self.local_command("/compact", "Compacted. ctrl+o to see the full summary")
         return uid

@@ -241,6 +241,7 @@ _FIXED: dict[str, str] = {
     "compact_summary": "ctx-cat-3",
     "attachments": "ctx-cat-6",
     "images": "ctx-cat-7",
+    "unrecorded": "ctx-cat-2",
     "other": "ctx-cat-4",
     "free": "ctx-free",
     "reserve": "ctx-reserve",

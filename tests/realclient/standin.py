@@ -18,6 +18,14 @@ recompute any part of a request independently:
   number carried in its signature (``standin:<n>:…``, the stand-in wrote it), else
   ``text(thinking)``; a redacted thinking block: ``IMAGE``.
 
+**Thinking of earlier turns** follows the Messages API's documented rule: the thinking blocks of
+assistant messages before the current turn (the current turn starts after the last user
+message that carries no ``tool_result``) are stripped by the API and count 0, on the models
+whose default is to strip them (Opus 4 and 4.1, Sonnet 4 and 4.5, Haiku up to 4.5, Claude 3),
+unless the request asks to keep them (``context_management`` edit ``clear_thinking_20251015``
+with ``keep: "all"``). The current tool loop's thinking always counts. Claude Code itself
+sends every thinking block it has (checked on 1.0.128, 2.0.76 and 2.1.39).
+
 The request total is the sum over its parts. ``cache_read_input_tokens`` is the longest
 prefix of parts (system, tools, then messages in order) already seen in an earlier request,
 ``cache_creation_input_tokens`` the rest up to the request's last ``cache_control`` mark, and
@@ -134,6 +142,7 @@ class Counter:
     def parts(self, body: dict[str, Any]) -> list[tuple[str, int, bool]]:
         """``(part key, tokens, cache mark)`` for every part, in prefix order."""
         out: list[tuple[str, int, bool]] = []
+        stripped = stripped_thinking(body)
         system = body.get("system")
         if isinstance(system, str):
             system = [{"type": "text", "text": system}]
@@ -141,13 +150,58 @@ class Counter:
             out.append((_key("s", block), self.block(block), _marked(block)))
         for tool in body.get("tools") or []:
             out.append((_key("t", tool), self.text(canonical(tool)) + BLOCK, _marked(tool)))
-        for msg in body.get("messages") or []:
+        for m, msg in enumerate(body.get("messages") or []):
             content = msg.get("content")
             blocks = [content] if isinstance(content, str) else list(content or [])
             for i, block in enumerate(blocks):
-                tokens = self.block(block) + (MESSAGE if i == 0 else 0)
+                tokens = 0 if (m, i) in stripped else self.block(block)
+                tokens += MESSAGE if i == 0 else 0
                 out.append((_key(msg.get("role", "?"), block), tokens, _marked(block)))
         return out
+
+
+#: Model ids whose prior-turn thinking the API strips by default (family, major, minor).
+_MODEL = re.compile(r"claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?!\d)")
+
+
+def strips_prior_thinking(model: str) -> bool:
+    """Whether the API drops earlier turns' thinking for ``model`` by default."""
+    model = model.lower()
+    if model.startswith("claude-3"):
+        return True
+    match = _MODEL.match(model)
+    if match is None:
+        return False
+    family, major, minor = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+    keeps_from = {"opus": (4, 5), "sonnet": (4, 6), "haiku": (5, 0)}[family]
+    return (major, minor) < keeps_from
+
+
+def stripped_thinking(body: dict[str, Any]) -> set[tuple[int, int]]:
+    """``(message, block)`` indexes of thinking blocks the API leaves out of the count."""
+    edits = (body.get("context_management") or {}).get("edits") or []
+    if any(e.get("type") == "clear_thinking_20251015" and e.get("keep") == "all" for e in edits):
+        return set()
+    if not strips_prior_thinking(str(body.get("model") or "")):
+        return set()
+    messages = body.get("messages") or []
+    turn = 0
+    for index, msg in enumerate(messages):
+        content = msg.get("content")
+        if msg.get("role") == "user" and not (
+            isinstance(content, list)
+            and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+        ):
+            turn = index
+    out: set[tuple[int, int]] = set()
+    for index, msg in enumerate(messages[:turn]):
+        content = msg.get("content")
+        if msg.get("role") != "assistant" or not isinstance(content, list):
+            continue
+        for i, block in enumerate(content):
+            if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking"):
+                out.add((index, i))
+    return out
 
 
 def _thinking_tokens(signature: str) -> int | None:
@@ -212,6 +266,27 @@ SCENARIOS: dict[str, list[Step]] = {
         [_text("The first line of notes.txt is a heading.")],
     ],
     "chat": [[_text("Here is a short answer with no tools at all.")]],
+    "todo": [
+        [
+            _tool(
+                "TodoWrite",
+                todos=[
+                    {
+                        "content": "Read the notes",
+                        "status": "in_progress",
+                        "activeForm": "Reading the notes",
+                    },
+                    {
+                        "content": "Summarise the notes",
+                        "status": "pending",
+                        "activeForm": "Summarising the notes",
+                    },
+                ],
+            )
+        ],
+        [_tool("Read", file_path="{cwd}/notes.txt")],
+        [_text("I read the notes; the summary is next on the list.")],
+    ],
     "long": [
         [_tool("Bash", command="cat {cwd}/notes.txt {cwd}/notes.txt {cwd}/notes.txt")],
         [_tool("Read", file_path="{cwd}/notes.txt")],

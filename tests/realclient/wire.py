@@ -11,7 +11,7 @@ import re
 from collections import Counter as Tally
 from typing import Any
 
-from tests.realclient.standin import BLOCK, MESSAGE, Counter, canonical
+from tests.realclient.standin import BLOCK, MESSAGE, Counter, canonical, stripped_thinking
 
 #: Where a section of a folded system message or reminder starts, and its row.
 STARTERS = (
@@ -45,13 +45,18 @@ def rows(body: dict[str, Any], counter: Counter) -> dict[str, int]:
         for block in _blocks(msg):
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 names[str(block.get("id"))] = str(block.get("name"))
-    for msg in body.get("messages") or []:
+    stripped = stripped_thinking(body)
+    for m, msg in enumerate(body.get("messages") or []):
         role = msg.get("role")
+        frame = MESSAGE
         for i, block in enumerate(_blocks(msg)):
-            frame = MESSAGE if i == 0 else 0
+            if (m, i) in stripped:  # the API leaves earlier turns' thinking out
+                continue  # (the message's framing goes with its next block)
             for row, tokens in _block_rows(role, block, names, counter):
                 out[row] += tokens + frame
                 frame = 0
+        if frame and _blocks(msg):
+            out["thinking"] += frame  # a message of stripped thinking alone: its framing
     # The preamble of the memory message goes with its first file, as ctxdash counts it.
     first = next((row for row in out if row.startswith("memory:")), None)
     if first is not None and "memory" in out:

@@ -105,9 +105,11 @@ def parse_version(version: str | None) -> tuple[int, int, int]:
 
 
 def claude_code_keeps_thinking(version: str | None, info: ModelInfo) -> bool:
-    """Whether prior thinking stays in context.
+    """Whether the thinking of earlier, finished turns stays in context.
 
-    Claude Code 2.1.112 and later ask the API to keep all thinking; older versions get the
-    per-model API default.
+    Claude Code sends every thinking block it holds; the API decides what counts. Claude Code
+    2.1.112 and later ask it to keep all thinking; older versions get the model's default
+    (kept on Opus 4.5+, Sonnet 4.6+ and newer models, dropped on earlier ones). The thinking
+    of the turn in progress (its tool loop) counts either way.
     """
     return parse_version(version) >= (2, 1, 112) or info.keeps_thinking

@@ -20,24 +20,23 @@ system prompt and tools are queued again with the messages a partial compaction 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
+from ctxdash.core.transcript.calibration import PRIORS, Calibration
 from ctxdash.core.transcript.pieces import NEVER_SENT, STATIC_CATEGORIES, Item, Seen, Waiting
 from ctxdash.core.transcript.records import Line, Raw, attachment_type
 from ctxdash.core.transcript.tokens import TokenCounter
 
 #: Per-block framing tokens added to every text estimate (role/block markers).
 FRAMING = 4
-#: Calibration samples kept (newest).
-MAX_SAMPLES = 400
-#: Calibration factor (Claude tokens per cl100k token) before there is data.
-PRIORS = {"old": 1.2, "new": 1.5}
-#: Samples needed before the measured factor replaces the prior.
-MIN_SAMPLES = 5
 #: Batches smaller than this (cl100k tokens) are dominated by framing: not sampled.
 MIN_SAMPLE_TOKENS = 200
+#: A request's growth beyond the estimate of what was recorded counts as unrecorded content
+#: only past this many tokens and this share of the estimate (estimation noise stays below).
+UNRECORDED_MIN = 150
+UNRECORDED_SHARE = 0.25
 
 
 class Batch(msgspec.Struct, kw_only=True):
@@ -49,31 +48,6 @@ class Batch(msgspec.Struct, kw_only=True):
     #: Size of the request that closed the batch.
     total: int = 0
     first: bool = False
-
-
-class Calibration(msgspec.Struct, kw_only=True):
-    """How Claude's token counts relate to cl100k counts, learnt from usage deltas."""
-
-    samples: list[tuple[int, int]] = msgspec.field(default_factory=list)
-
-    def add(self, claude: int, cl100k: int) -> None:
-        """Record one measured batch."""
-        self.samples.append((claude, cl100k))
-        if len(self.samples) > MAX_SAMPLES:
-            del self.samples[: len(self.samples) - MAX_SAMPLES]
-
-    def factor(self, family: str) -> float:
-        """Median Claude/cl100k ratio, or the family's prior with too few samples."""
-        if len(self.samples) < MIN_SAMPLES:
-            return PRIORS.get(family, PRIORS["old"])
-        return _median(c / k for c, k in self.samples)
-
-    def median_error(self, family: str) -> float | None:
-        """Median relative error of ``factor × cl100k`` against the measured tokens."""
-        if len(self.samples) < MIN_SAMPLES:
-            return None
-        f = self.factor(family)
-        return _median(abs(f * k - c) / c for c, k in self.samples)
 
 
 class Resolver(msgspec.Struct, kw_only=True):
@@ -181,6 +155,27 @@ class Resolver(msgspec.Struct, kw_only=True):
         """One content block of the latest reply."""
         self._wait("assistant", raw, 0, line)
 
+    def continue_from(self, parent: str) -> None:
+        """A reply (or Claude Code's own stand-in reply) continues from ``parent``: attachments
+        written after that line are not on its chain and were not sent with its request.
+
+        Claude Code resumed in a new process continues from the newest user or assistant
+        line; attachments written after it (the files re-attached at ``/compact``, say) are
+        left off the chain and never sent.
+        """
+        waiting = self.open.waiting
+        for index in range(len(waiting) - 1, -1, -1):
+            if waiting[index].uuid == parent:
+                break
+        else:
+            return
+        kept = waiting[: index + 1] + [
+            w for w in waiting[index + 1 :] if w.role not in ("attachment", "sent")
+        ]
+        if len(kept) != len(waiting):
+            self.open.waiting = kept
+            self.waiting_bytes = sum(len(w.raw) for w in kept)
+
     def add_replacements(self, line: Line) -> None:
         """A ``content-replacement`` line: tool results the model saw as a stand-in."""
         for rep in line.replacements or ():
@@ -274,7 +269,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             items: list[Item] = []
             weights: list[float] = []
             user_cl = 0
-            visible = 0.0
+            visible = user_w = 0.0
             thinking: list[int] = []
             for item, text, fixed in pieces:
                 if text:
@@ -289,17 +284,49 @@ class Resolver(msgspec.Struct, kw_only=True):
                     visible += weight
                 else:
                     user_cl += item.counted
+                    user_w += weight
                 items.append(item)
                 weights.append(weight)
-            if thinking:
-                rest = max(0.0, batch.output - visible) if keep_thinking else 0.0
+            # Thinking and the context (Claude Code sends every thinking block it has; the API
+            # decides what counts). Where earlier turns' thinking is kept (``keep_thinking``),
+            # a reply's thinking stays for good. Otherwise only the current turn's thinking
+            # counts: it stays while the tool loop runs (a reply that calls tools, then its
+            # results), and once a reply calls no tool the turn is over and the next request
+            # counts none of it: that reply's own thinking never enters, and the thinking
+            # still counted from earlier replies leaves (its tokens are freed for this batch).
+            freed = 0
+            # What of the batch is estimated (the rest is known from the reply's output).
+            noisy = user_w + visible
+            if not keep_thinking and _ends_turn(items):
+                freed = self._strip_thinking()
+                drop = set(thinking)
+                items = [it for n, it in enumerate(items) if n not in drop]
+                weights = [w for n, w in enumerate(weights) if n not in drop]
+            elif thinking:
+                rest = max(0.0, batch.output - visible)
                 for i in thinking:
                     weights[i] = rest / len(thinking)
-            self._settle(batch, items, weights, user_cl)
+                noisy = user_w
+            self._settle(batch, items, weights, user_cl, freed, noisy)
         self.batches = []
         self.waiting_bytes = sum(len(w.raw) for w in self.open.waiting)
 
-    def _settle(self, batch: Batch, items: list[Item], weights: list[float], user_cl: int) -> None:
+    def _strip_thinking(self) -> int:
+        """Drop the thinking items of a finished turn; the tokens they held."""
+        kept = [i for i in self.items if i.cat != "thinking"]
+        freed = sum(i.tokens for i in self.items if i.cat == "thinking")
+        self.items = kept
+        return freed
+
+    def _settle(
+        self,
+        batch: Batch,
+        items: list[Item],
+        weights: list[float],
+        user_cl: int,
+        freed: int = 0,
+        noisy: float = 0.0,
+    ) -> None:
         turn = max((i.turn for i in items), default=0)
         for item in items:
             if item.turn < 0:
@@ -324,7 +351,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             share = batch.total - self.static
         else:
             prev = self.prev_total if self.prev_total is not None else batch.total
-            share = batch.total - prev
+            share = batch.total - prev + freed
             no_guess = not any(i.cat in ("thinking", "images") for i in items)
             if share > 0 and user_cl >= MIN_SAMPLE_TOKENS and no_guess:
                 claude = share - batch.output
@@ -334,12 +361,33 @@ class Resolver(msgspec.Struct, kw_only=True):
         if share < 0:
             self._shrink(-share)
             share = 0
+        unrecorded = self._unrecorded(share, weights, noisy)
+        if unrecorded:
+            items = [*items, Item("unrecorded", None, None, turn, None, None)]
+            weights = [*weights, float(unrecorded)]
         if share and not items:
             items = [Item("other", None, None, turn, None, None)]
             weights = [1.0]
         for item, tokens in zip(items, apportion(share, weights), strict=True):
             item.tokens = tokens
         self.items.extend(items)
+
+    def _unrecorded(self, share: int, weights: list[float], noisy: float) -> int:
+        """Tokens a request added beyond everything recorded since the previous one.
+
+        Versions before 2.1.3xx send reminders they never write to the transcript (the note
+        that the todo list is empty or unused, the files re-attached after ``/compact``): the
+        exact growth then exceeds the estimate of what was recorded. Only a clear excess
+        counts, measured against the estimated part of the batch (``noisy``: recorded text
+        weighed by its token count is a little off on its own, while a reply's output is
+        known); versions that record what they send have none.
+        """
+        if self.rendered_seen or share <= 0:
+            return 0
+        excess = share - sum(weights)
+        if excess < max(UNRECORDED_MIN, UNRECORDED_SHARE * noisy):
+            return 0
+        return int(excess)
 
     def _shrink(self, amount: int) -> None:
         """The context shrank without a boundary (cleared tool results): take it back."""
@@ -376,10 +424,11 @@ class Resolver(msgspec.Struct, kw_only=True):
         return items, weights
 
 
-def _median(values: Iterator[float] | list[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+def _ends_turn(items: list[Item]) -> bool:
+    """Whether the reply opening a batch (its blocks come first, ``turn < 0`` until settled)
+    ended the turn: it called no tool, so no tool result continues the loop."""
+    reply = [i for i in items if i.turn < 0]
+    return bool(reply) and not any(i.cat == "tool_calls" for i in reply)
 
 
 def _count_many(counter: TokenCounter | None, texts: list[str]) -> list[int]:

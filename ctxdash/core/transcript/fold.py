@@ -24,7 +24,8 @@ from collections.abc import Iterable
 import msgspec
 
 from ctxdash.core.claude.models import claude_code_keeps_thinking, model_info
-from ctxdash.core.transcript.attribution import PRIORS, Resolver
+from ctxdash.core.transcript.attribution import Resolver
+from ctxdash.core.transcript.calibration import PRIORS
 from ctxdash.core.transcript.pieces import Item
 from ctxdash.core.transcript.prompts import user_prompt
 from ctxdash.core.transcript.records import (
@@ -160,6 +161,8 @@ class SessionState(msgspec.Struct, kw_only=True):
                 self._inline_agent(line)  # a subagent's window, never this one's
             return
         if kind == "assistant":
+            if line.parentUuid:
+                self.resolver.continue_from(line.parentUuid)
             self._assistant(line)
         elif kind == "user":
             self._touch(line)

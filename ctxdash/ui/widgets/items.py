@@ -18,6 +18,7 @@ KIND = {
     "compact_summary": "summary",
     "attachments": "attach",
     "images": "image",
+    "unrecorded": "reminder",
 }
 #: Column widths: tokens, kind, turn, age (the item takes the rest).
 TOKENS_W, KIND_W, TURN_W, AGE_W = 6, 8, 4, 4

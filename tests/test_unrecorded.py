@@ -1,0 +1,117 @@
+"""Sent but never written: Claude Code before 2.1.3xx sends reminders (the todo-list nudge, the
+files it re-attaches after ``/compact``) that are not in the transcript. ctxdash shows them as
+their own estimated row, and never where nothing is missing.
+
+The synthetic writer adds such text to its usage without writing it and says how much the
+last request carried.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ctxdash import synth
+from ctxdash.core.config import Config
+from ctxdash.core.status import session_budget
+from ctxdash.core.transcript.fold import SessionState
+from ctxdash.core.transcript.tokens import HeuristicCounter
+
+COUNTER = HeuristicCounter()
+NUDGE = (
+    "<system-reminder>\nThe TodoWrite tool hasn't been used recently. If you're working on "
+    "tasks that would benefit from tracking progress, consider using the TodoWrite tool to "
+    "track progress. Also consider cleaning up the todo list if has become stale and no longer "
+    "matches what you are working on. Only use it if it's relevant to the current work. This "
+    "is just a gentle reminder - ignore if not applicable. Make sure that you NEVER mention "
+    "this reminder to the user\n\nHere are the existing contents of your todo list:\n\n"
+    + "".join(
+        f"{i}. [pending] Check the {w} handling of the export path\n"
+        for i, w in enumerate(("parser", "cache", "window", "budget", "tailer", "monitor"), 1)
+    )
+    + "</system-reminder>"
+)
+
+
+def _rows(w: synth.SessionWriter) -> dict[str, int]:
+    assert isinstance(w._out, io.BytesIO)
+    state = SessionState()
+    state.feed_bytes(w._out.getvalue().splitlines())
+    state.flush(COUNTER)
+    assert state.used == w.expected().used
+    rows: dict[str, int] = {}
+    for item in state.items:
+        rows[item.cat] = rows.get(item.cat, 0) + item.tokens
+    return rows
+
+
+def _writer(seed: int, version: str = "2.0.76") -> synth.SessionWriter:
+    return synth.SessionWriter(seed=seed, version=version, out=io.BytesIO())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_nudge_mid_session_is_its_own_row(seed: int) -> None:
+    w = _writer(seed)
+    w.start("Please look at the parser.")
+    w.use_tools([w.tool_read(4_000)], thinking=True, text="Reading first.")
+    w.use_tools([w.tool_grep()], thinking=True)
+    w.unrecorded(NUDGE)  # goes with the grep result
+    w.use_tools([w.tool_bash(600)])
+    w.respond(text="Here is what I found.")
+    exp = w.expected().unrecorded_tokens
+    mine = _rows(w).get("unrecorded", 0)
+    assert exp > 150
+    assert abs(mine - exp) <= 0.25 * exp, (mine, exp)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_files_re_attached_after_compaction(seed: int) -> None:
+    w = _writer(seed)
+    w.start("Please look at the parser.")
+    read = w.tool_read(9_000)
+    w.use_tools([read], thinking=True)
+    w.respond(text="Read it.")
+    w.compact("manual")
+    text = read.result if isinstance(read.result, str) else str(read.result)
+    w.unrecorded(f"<system-reminder>\nResult of calling the Read tool: {text}\n</system-reminder>")
+    w.prompt("Go on.")
+    w.respond(text="Going on.")
+    exp = w.expected().unrecorded_tokens
+    rows = _rows(w)
+    assert exp > 1_000
+    assert abs(rows.get("unrecorded", 0) - exp) <= 0.15 * exp, (rows, exp)
+    # The summary keeps its own size instead of taking the files' tokens.
+    assert isinstance(w._out, io.BytesIO)
+    summary = next(
+        json.loads(line)["message"]["content"]
+        for line in w._out.getvalue().splitlines()
+        if b'"isCompactSummary":true' in line
+    )
+    size = synth.estimate_tokens(summary)
+    assert abs(rows["compact_summary"] - size) <= 0.15 * size, (rows, size)
+
+
+@pytest.mark.parametrize("name", [s for s in synth.SCENARIOS if s != "big"])
+def test_no_row_where_nothing_is_missing(tmp_path: Path, name: str) -> None:
+    home = synth.build_claude_home(tmp_path / "claude", seed=3, name=name)
+    budget = session_budget(home.transcript, config=Config(), counter=COUNTER)
+    assert "unrecorded" not in {c.name for c in budget.categories}
+    assert all(item.kind != "unrecorded" for item in budget.top_items)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("version", ["1.0.128", "2.0.76", "2.1.39"])
+def test_thinking_is_not_mistaken_for_a_reminder(seed: int, version: str) -> None:
+    # The thinking of a tool loop is in the deltas although its text is not in the file.
+    w = _writer(seed, version)
+    w.start("Please look at the parser.")
+    for turn in range(3):
+        w.use_tools([w.tool_read(2_000)], thinking=True, text="Reading first.")
+        w.use_tools([w.tool_grep()], thinking=True)
+        w.respond(text="Here is what I found.", thinking=True)
+        w.prompt(f"Next, part {turn}.")
+    w.respond(text="Done.", thinking=True)
+    assert "unrecorded" not in _rows(w)
