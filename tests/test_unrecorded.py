@@ -115,3 +115,54 @@ def test_thinking_is_not_mistaken_for_a_reminder(seed: int, version: str) -> Non
         w.prompt(f"Next, part {turn}.")
     w.respond(text="Done.", thinking=True)
     assert "unrecorded" not in _rows(w)
+
+
+def _compacted(tmp_path: Path, version: str, *, print_mode: bool = False) -> tuple[Path, int]:
+    """A session that read a file on disk and was compacted; the file's Read result size."""
+    w = synth.SessionWriter(seed=7, version=version, cwd=str(tmp_path / "proj"), out=io.BytesIO())
+    w.start("Please look at the parser.")
+    read = w.tool_read(6_000)
+    w.use_tools([read], thinking=True)
+    w.respond(text="Read it.")
+    path = Path(read.input["file_path"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(read.structured["file"]["content"])
+    if print_mode:  # `claude -p --resume ID /compact`: a new process, which read nothing
+        w.meta("queue-operation", operation="dequeue", timestamp=w.ctx.stamp())
+    w.compact("manual")
+    assert isinstance(w._out, io.BytesIO)
+    transcript = tmp_path / "session.jsonl"
+    transcript.write_bytes(w._out.getvalue())
+    return transcript, COUNTER.count(str(read.result))
+
+
+def _after(transcript: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(transcript.parent / "claude"))
+    budget = session_budget(transcript, config=Config(), counter=COUNTER, use_cache=False)
+    assert budget.used_source == "estimate"
+    return {c.name: c.tokens for c in budget.categories}
+
+
+@pytest.mark.parametrize("version", ["2.0.76", "2.1.39"])
+def test_re_attached_files_are_estimated_before_the_next_reply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    transcript, result = _compacted(tmp_path, version)
+    rows = _after(transcript, monkeypatch)
+    # Claude Code re-sends the file as a numbered Read result (JSON-quoted, wrapped).
+    assert 1.0 * result <= rows.get("unrecorded", 0) <= 1.6 * result, (rows, result)
+
+
+def test_nothing_re_attached_by_a_print_mode_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transcript, _ = _compacted(tmp_path, "2.0.76", print_mode=True)
+    assert "unrecorded" not in _after(transcript, monkeypatch)
+
+
+def test_no_estimate_where_it_cannot_be_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1.0.x leaves no sign of whether the compaction ran in the process that read the file.
+    transcript, _ = _compacted(tmp_path, "1.0.128")
+    assert "unrecorded" not in _after(transcript, monkeypatch)

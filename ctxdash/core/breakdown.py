@@ -15,6 +15,8 @@ from pathlib import Path
 import msgspec
 
 from ctxdash.core.claude.memory import MemoryFile
+from ctxdash.core.claude.models import parse_version
+from ctxdash.core.claude.reattach import reattached_tokens
 from ctxdash.core.transcript.attribution import apportion
 from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.pieces import STATIC_CATEGORIES, Item
@@ -170,11 +172,16 @@ def categories(
         if resolver.rendered_seen:
             # Memory files are re-sent with the next prompt, as an attachment not written yet.
             static += sum(m.tokens for m in disk if f"memory:{m.path}" not in pending_cats)
-        used, source = static + pending, "estimate"
-        shares = apportion(used, [float(static), *open_weights])
+        reattached = 0
+        if _reattach_unrecorded(state, open_items):
+            reattached = reattached_tokens(state.reattach, counter, factor)
+        used, source = static + pending + reattached, "estimate"
+        shares = apportion(used, [float(static), *open_weights, float(reattached)])
         static = shares[0]
-        for item, tokens in zip(open_items, shares[1:], strict=True):
+        for item, tokens in zip(open_items, shares[1:], strict=False):
             rows[item.cat] = rows.get(item.cat, 0) + tokens
+        if reattached:
+            rows["unrecorded"] = rows.get("unrecorded", 0) + shares[-1]
         estimated.update(rows)
         pending = 0
 
@@ -200,6 +207,18 @@ def categories(
         )
     out.sort(key=lambda c: (_ORDER.get(c.group, 9), -c.tokens))
     return out, used, source, pending
+
+
+def _reattach_unrecorded(state: SessionState, waiting: list[Item]) -> bool:
+    """Whether the next request after a compaction carries re-attached files that the
+    transcript does not hold: Claude Code 2.0 to 2.1.3xx re-attaches them; 2.1.1xx records
+    them as ``file`` attachments and 2.1.3xx records what it sends. (1.0.x leaves no sign
+    of whether the compaction ran in the process that read the files: not estimated.)"""
+    if not state.epoch or not state.reattach or state.resolver.rendered_seen:
+        return False
+    if parse_version(state.version) < (2, 0, 0):
+        return False
+    return not any(item.tool in ("file", "compact_file_reference") for item in waiting)
 
 
 _ORDER = {"system": 0, "memory": 1, "skills": 2, "messages": 3, "tool_results": 4}

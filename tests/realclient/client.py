@@ -21,6 +21,9 @@ from pathlib import Path
 CURRENT = "2.1.332"
 #: Every version the harness runs (oldest first).
 VERSIONS = ("1.0.128", "2.0.76", "2.1.39", "2.1.114", CURRENT)
+#: The versions also driven interactively in tmux (1.0.x's ``/context`` prints no
+#: "Autocompact buffer" line for the driver to wait for).
+INTERACTIVE = ("2.0.76", "2.1.39", "2.1.114", CURRENT)
 #: Any key works with the stand-in; Claude Code approves it by its last 20 characters.
 API_KEY = "sk-ant-api03-ctxdash-standin-0123456789abcdefghijklmn"
 #: Seconds one ``npm install`` may take.

@@ -178,7 +178,7 @@ def compare(name: str, transcript: Path, run: Run, counter: Counter, state: Path
         and session in json.dumps(ex.body.get("metadata"))
         and _input_total(ex.usage) == budget["used"]
     ]
-    sent = wire.rows(matches[-1].body, counter) if matches else {}
+    sent = wire.rows(matches[-1].body, counter, transcript.read_bytes()) if matches else {}
     rows = _rows(budget)
     if "tools" not in rows and "tools" in sent:
         # Versions that do not record their tool definitions: ctxdash shows one row for both.
@@ -291,6 +291,8 @@ class Interactive:
     after_compaction: tuple[int, int] | None
     transcripts: list[Path]
     sessions: list[dict[str, Any]]
+    #: The compacted session against its first request after ``/compact``.
+    compacted: Case | None = None
 
 
 def run_interactive(version: str, root: Path, rule: str = "cl100k") -> Interactive:
@@ -322,13 +324,15 @@ def run_interactive(version: str, root: Path, rule: str = "cl100k") -> Interacti
             tty.wait_for("short answer with no tools")
             nxt = [ex for ex in srv.log[count:] if ex.kind == "main"]
             after = (estimate, _input_total(nxt[0].usage) or 0) if nxt else None
+            run = Run(version=version, rule=rule, home=home, log=srv.log)
+            compacted = compare("compacted", transcript, run, Counter(rule), state)
             tty.type("/clear")
             time.sleep(1.5)
             tty.type("[[scenario:chat]] A fresh start.")
             _wait_count(claude, 2)
             tty.wait_for("short answer with no tools")
     sessions = _sessions(home, state)
-    return Interactive(context, groups, after, claude.transcripts(), sessions)
+    return Interactive(context, groups, after, claude.transcripts(), sessions, compacted)
 
 
 def _wait_file(path: Path, needle: bytes, timeout: float = 20, *, fail: bool = True) -> bool:

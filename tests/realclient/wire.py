@@ -1,12 +1,15 @@
 """What a request really sent, by breakdown row: the ground truth ctxdash is judged against.
 
-The rows are read off the request body alone (the wire), never off the transcript, and counted
-with the stand-in's own rule, so they add up to the request's usage exactly. Row names are
-ctxdash's category keys, with every memory file folded into ``memory`` per path.
+The rows are read off the request body (the wire) and counted with the stand-in's own rule,
+so they add up to the request's usage exactly. Row names are ctxdash's category keys, with
+every memory file folded into ``memory`` per path. Given the transcript's bytes, a reminder
+(a ``<system-reminder>`` block that is no listing, memory or system message) whose text the
+transcript does not hold is ``unrecorded``: what older versions send but never write.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter as Tally
 from typing import Any
@@ -28,8 +31,11 @@ _CONTENTS = re.compile(r"Contents of (.+?) \(")
 _REMINDER = re.compile(r"^\s*<system-reminder>\s*")
 
 
-def rows(body: dict[str, Any], counter: Counter) -> dict[str, int]:
-    """Tokens per row of one request body; the values add up to its usage total."""
+def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) -> dict[str, int]:
+    """Tokens per row of one request body; the values add up to its usage total.
+
+    ``recorded``: the transcript's bytes, to tell reminders it never recorded.
+    """
     out: Tally[str] = Tally()
     system = body.get("system")
     if isinstance(system, str):
@@ -53,6 +59,8 @@ def rows(body: dict[str, Any], counter: Counter) -> dict[str, int]:
             if (m, i) in stripped:  # the API leaves earlier turns' thinking out
                 continue  # (the message's framing goes with its next block)
             for row, tokens in _block_rows(role, block, names, counter):
+                if row == "attachments" and recorded is not None:
+                    row = _recorded_or_not(block, recorded)
                 out[row] += tokens + frame
                 frame = 0
         if frame and _blocks(msg):
@@ -62,6 +70,15 @@ def rows(body: dict[str, Any], counter: Counter) -> dict[str, int]:
     if first is not None and "memory" in out:
         out[first] += out.pop("memory")
     return dict(out)
+
+
+def _recorded_or_not(block: Any, recorded: bytes) -> str:
+    """``attachments`` when the transcript holds the reminder's text, else ``unrecorded``."""
+    text = _REMINDER.sub("", str(block.get("text") or "") if isinstance(block, dict) else "")
+    text = text.replace("</system-reminder>", "").strip()
+    middle = text[len(text) // 2 - 30 : len(text) // 2 + 30] if len(text) > 80 else text
+    probe = json.dumps(middle, ensure_ascii=False)[1:-1].encode()
+    return "attachments" if not probe or probe in recorded else "unrecorded"
 
 
 def _blocks(msg: dict[str, Any]) -> list[Any]:

@@ -218,9 +218,11 @@ class Resolver(msgspec.Struct, kw_only=True):
             ]
             for batch in [*self.batches, self.open]:
                 carried += [w for w in batch.waiting if w.uuid in keep]
+        # A kept reply still waiting (the last one) keeps its output: its thinking weighs that.
+        output = self.open.output if any(w.role == "assistant" for w in carried) else 0
         self.items = []
         self.batches = []
-        self.open = Batch(waiting=carried)
+        self.open = Batch(waiting=carried, output=output)
         self.prev_total = None
         self.static = None
         self.seen.tools = {}

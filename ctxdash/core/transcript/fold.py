@@ -47,6 +47,10 @@ SERIES_LIMIT = 4000
 TITLE_RANK = {"summary": 1, "ai-title": 2, "custom-title": 3}
 #: Flush unresolved content once this many raw bytes are waiting.
 FLUSH_BYTES = 32 * 1024 * 1024
+#: Tools whose file Claude Code remembers as read (and may re-attach after ``/compact``).
+FILE_TOOLS = (b'"Read"', b'"Write"', b'"Edit"', b'"MultiEdit"', b'"NotebookEdit"')
+#: Files remembered (most recent last).
+TOUCHED_LIMIT = 16
 
 
 class Compaction(msgspec.Struct, kw_only=True):
@@ -133,6 +137,10 @@ class SessionState(msgspec.Struct, kw_only=True):
     inline_agents: dict[str, Window] = msgspec.field(default_factory=dict)
     #: Nested CLAUDE.md files Claude Code loaded in this session (``nested_memory``).
     nested_memory: list[str] = msgspec.field(default_factory=list)
+    #: Files the running process read or wrote (most recent last): what it may re-attach.
+    touched: list[str] = msgspec.field(default_factory=list)
+    #: Files the last compaction may have re-attached (most recent first).
+    reattach: list[str] = msgspec.field(default_factory=list)
     counters: Counters = msgspec.field(default_factory=Counters)
 
     # ------------------------------------------------------------------ feeding
@@ -178,6 +186,10 @@ class SessionState(msgspec.Struct, kw_only=True):
                 self._model_command(bytes(line.content))
         elif kind == "content-replacement":
             self.resolver.add_replacements(line)
+        elif kind == "queue-operation":
+            if line.operation == "dequeue":
+                # Print mode starts every process with one: a new process remembers no files.
+                self.touched = []
         elif kind == "api-request-shape":
             self.resolver.add_shape(line, self.turn)
         elif kind in TITLE_RANK:
@@ -216,6 +228,7 @@ class SessionState(msgspec.Struct, kw_only=True):
                 self.last_output = output
                 self.resolver.set_output(output)
             self.resolver.add_assistant_block(msg.content, line)
+            self._touch_files(bytes(msg.content), line.cwd)
             return
         if usage is None:
             return
@@ -235,6 +248,7 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.max_request = max(self.max_request, total)
         self.resolver.reply(total, output, self.turn, line.timestamp)
         self.resolver.add_assistant_block(msg.content, line)
+        self._touch_files(bytes(msg.content), line.cwd)
         self.series.append(Point(line.timestamp, total, self.turn, self.epoch))
         if len(self.series) > SERIES_LIMIT:
             self._thin_series()
@@ -265,6 +279,31 @@ class SessionState(msgspec.Struct, kw_only=True):
                 self._model_command(data)
         self.resolver.add_user(content, self.turn, line)
 
+    def _touch_files(self, content: bytes, cwd: str | None) -> None:
+        """Remember the files of Read/Write/Edit calls in a reply's blocks."""
+        if b'"tool_use"' not in content or not any(name in content for name in FILE_TOOLS):
+            return
+        blocks = decode_any(content)
+        for block in blocks if isinstance(blocks, list) else [blocks]:
+            if not isinstance(block, dict) or block.get("type") != "tool_use":
+                continue
+            if f'"{block.get("name")}"'.encode() not in FILE_TOOLS:
+                continue
+            args = block.get("input")
+            path = (
+                args.get("file_path") or args.get("notebook_path")
+                if isinstance(args, dict)
+                else None
+            )
+            if not isinstance(path, str) or not path:
+                continue
+            if not path.startswith("/") and cwd:
+                path = cwd.rstrip("/") + "/" + path.removeprefix("./")
+            if path in self.touched:
+                self.touched.remove(path)
+            self.touched.append(path)
+            del self.touched[:-TOUCHED_LIMIT]
+
     def _boundary(self, line: Line) -> None:
         meta = line.compactMetadata
         self.compactions.append(
@@ -276,6 +315,7 @@ class SessionState(msgspec.Struct, kw_only=True):
                 last_used=self.used,
             )
         )
+        self.reattach = self.touched[::-1]
         self.epoch += 1
         self.epoch_replies = 0
         self.epoch_messages = 0

@@ -106,6 +106,8 @@ class Line(msgspec.Struct, kw_only=True):
     customTitle: str | None = None
     aiTitle: str | None = None
     summary: str | None = None
+    #: ``queue-operation``: ``enqueue``, ``dequeue`` …
+    operation: str | None = None
 
 
 class AttachmentHead(msgspec.Struct):
