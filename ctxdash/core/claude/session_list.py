@@ -4,7 +4,10 @@ A full parse of thousands of transcripts would take seconds; the current size is
 main-chain reply, so reading the end of each file (and its first lines for the working
 directory) is enough. The window a status line reported for a session is used when there is one.
 A session with no reply yet (nothing in its file says how big it is) is small: it is budgeted
-in full, as the dashboard does, so both show the same estimate.
+in full, as the dashboard does, so both show the same estimate. So is a session whose file ends
+in a compaction: its next request is estimated from what follows the boundary (the parse starts
+there), as ``ctxdash status`` and the dashboard do, not taken from the boundary's
+``postTokens``, which leaves out the system prompt, tools and memory files.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from ctxdash.core.window import autocompact, budget_of, decide_window, level_of,
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
 #: Sessions without a reply are budgeted in full up to this size (and this many of them).
 FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
+#: Sessions that end in a compaction are budgeted in full up to this size (only what follows
+#: the boundary is parsed; the history before it is skimmed).
+COMPACTED_PARSE_BYTES = 256 * 1024 * 1024
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -119,10 +125,11 @@ def list_sessions(
             used, source = msg.usage.context, "usage"
         else:
             used, source = None, "unknown"
+        limit = COMPACTED_PARSE_BYTES if boundary is not None else FULL_PARSE_BYTES
         if (
-            used is None
+            (used is None or boundary is not None)
             and problem is None
-            and st.st_size <= FULL_PARSE_BYTES
+            and st.st_size <= limit
             and full < FULL_PARSE_MAX
         ):
             full += 1
@@ -161,7 +168,7 @@ def list_sessions(
 def _full_row(
     path: Path, st: os.stat_result, config: Config, counter: CachedCounter
 ) -> SessionRow | None:
-    """A session without a reply, budgeted as the dashboard budgets it."""
+    """A session without a reply, or ending in a compaction, budgeted as the dashboard does."""
     from ctxdash.core.status import session_budget
 
     try:
