@@ -26,7 +26,7 @@ from ctxdash.core.feed import reported_window
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.records import Line, decode_line, main_reply
 from ctxdash.core.transcript.tokens import CachedCounter
-from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
+from ctxdash.core.window import level_of, session_limits
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
@@ -138,12 +138,16 @@ def list_sessions(
                 rows.append(row)
                 continue
         info = model_info(model)
-        win = decide_window(
-            info, env=env, config=config, max_request=biggest, reported=reported_window(path.stem)
+        limits = session_limits(
+            info,
+            env=env,
+            config=config,
+            version=reply.version if reply else None,
+            max_request=biggest,
+            reported=reported_window(path.stem),
+            peak=biggest,
         )
-        ac = autocompact(win.size, info, reply.version if reply else None, env)
-        budget, _ = budget_of(win.size, config)
-        levels = thresholds(budget, config, ac.at)
+        budget, levels = limits.budget, limits.thresholds
         cwd = (reply.cwd if reply else None) or cwd_of(path)
         rows.append(
             SessionRow(
@@ -154,7 +158,7 @@ def list_sessions(
                 model=model,
                 used=used,
                 used_source=source,
-                window=win.size,
+                window=limits.window.size,
                 budget=budget,
                 level=level_of(used or 0, levels) if used is not None else "unknown",
                 modified=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
