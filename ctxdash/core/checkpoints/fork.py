@@ -44,7 +44,6 @@ from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
-#: Conversation nodes (linked by uuid/parentUuid); everything else is metadata.
 #: Per-session settings that still apply to the fork ("last one wins" lines).
 KEEP_META = frozenset(
     {
