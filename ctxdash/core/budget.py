@@ -26,15 +26,7 @@ from ctxdash.core.plan import PlanRow, plan
 from ctxdash.core.transcript.fold import Compaction, SessionState
 from ctxdash.core.transcript.pieces import STATIC_CATEGORIES
 from ctxdash.core.transcript.tokens import TokenCounter
-from ctxdash.core.window import (
-    Thresholds,
-    autocompact,
-    budget_of,
-    decide_window,
-    learn_autocompact,
-    level_of,
-    thresholds,
-)
+from ctxdash.core.window import Thresholds, level_of, session_limits
 
 #: Clear when the conversation passes this many messages.
 MESSAGE_LIMIT = 50
@@ -163,28 +155,23 @@ def build_budget(
     texts = [entry.text for entry in listings]
     for entry, n in zip(listings, counter.count_many(texts) if texts else [], strict=True):
         listed["skills" if entry.kind == "skill" else "agents"] += round(n * factor) + 4
-    win = decide_window(
+    limits = session_limits(
         info,
         env=env,
         config=config,
+        version=state.version,
         override=window_override,
         max_request=state.max_request,
         set_model_1m=state.set_model_1m,
         reported=reported_window or evidence.window,
+        peak=state.peak,
+        auto_compactions=[
+            c.pre_tokens for c in state.compactions if c.trigger == "auto" and c.pre_tokens
+        ],
+        learn=not state.sidechain,
     )
-    ac = autocompact(win.size, info, state.version, env)
-    if not state.sidechain:
-        ac = learn_autocompact(
-            ac,
-            win.size,
-            peak=state.peak,
-            auto_compactions=[
-                c.pre_tokens for c in state.compactions if c.trigger == "auto" and c.pre_tokens
-            ],
-            max_output=env.int_var("CLAUDE_CODE_MAX_OUTPUT_TOKENS") or info.max_output,
-        )
-    budget_size, budget_source = budget_of(win.size, config)
-    levels = thresholds(budget_size, config, ac.at)
+    win, ac, levels = limits.window, limits.autocompact, limits.thresholds
+    budget_size, budget_source = limits.budget, limits.budget_source
 
     categories, used, source, pending = categories_of(state, memory, listed, counter, factor)
     last_output = state.last_output if source == "usage" else 0
