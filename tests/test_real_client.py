@@ -229,3 +229,8 @@ def test_interactive_compaction_on_2_1_114(tmp_path_factory: pytest.TempPathFact
     assert run.after_compaction is not None
     estimate, sent = run.after_compaction
     assert abs(estimate - sent) <= 0.05 * sent
+    # It records the files it re-attaches: nothing is unrecorded, on either side.
+    assert run.compacted is not None
+    assert run.compacted.sent.get("unrecorded", 0) == 0
+    assert "unrecorded" not in run.compacted.rows
+    assert run.compacted.misattributed <= 0.03, (run.compacted.rows, run.compacted.sent)

@@ -4,7 +4,9 @@ The rows are read off the request body (the wire) and counted with the stand-in'
 so they add up to the request's usage exactly. Row names are ctxdash's category keys, with
 every memory file folded into ``memory`` per path. Given the transcript's bytes, a reminder
 (a ``<system-reminder>`` block that is no listing, memory or system message) whose text the
-transcript does not hold is ``unrecorded``: what older versions send but never write.
+transcript does not hold is ``unrecorded``: what older versions send but never write. A file
+re-attached after ``/compact`` ("Called the Read tool …", "Result of calling the Read tool …")
+counts as recorded when the transcript holds a ``file`` attachment of that path (2.1.1xx).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 names[str(block.get("id"))] = str(block.get("name"))
     stripped = stripped_thinking(body)
+    read_path = ""  # the file of the latest "Called the Read tool" reminder
     for m, msg in enumerate(body.get("messages") or []):
         role = msg.get("role")
         frame = MESSAGE
@@ -60,7 +63,8 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
                 continue  # (the message's framing goes with its next block)
             for row, tokens in _block_rows(role, block, names, counter):
                 if row == "attachments" and recorded is not None:
-                    row = _recorded_or_not(block, recorded)
+                    read_path = _called_read(block) or read_path
+                    row = _recorded_or_not(block, recorded, read_path)
                 out[row] += tokens + frame
                 frame = 0
         if frame and _blocks(msg):
@@ -72,10 +76,27 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
     return dict(out)
 
 
-def _recorded_or_not(block: Any, recorded: bytes) -> str:
+_CALLED_READ = re.compile(r"Called the Read tool with the following input: (\{.*\})")
+
+
+def _called_read(block: Any) -> str:
+    """The file of a "Called the Read tool" reminder ("" for any other block)."""
+    match = _CALLED_READ.search(str(block.get("text") or "") if isinstance(block, dict) else "")
+    if match is None:
+        return ""
+    try:
+        return str(json.loads(match.group(1)).get("file_path") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _recorded_or_not(block: Any, recorded: bytes, read_path: str) -> str:
     """``attachments`` when the transcript holds the reminder's text, else ``unrecorded``."""
     text = _REMINDER.sub("", str(block.get("text") or "") if isinstance(block, dict) else "")
     text = text.replace("</system-reminder>", "").strip()
+    if read_path and "the Read tool" in text[:80]:
+        name = json.dumps(read_path, ensure_ascii=False)
+        return "attachments" if f'"filename":{name}'.encode() in recorded else "unrecorded"
     middle = text[len(text) // 2 - 30 : len(text) // 2 + 30] if len(text) > 80 else text
     probe = json.dumps(middle, ensure_ascii=False)[1:-1].encode()
     return "attachments" if not probe or probe in recorded else "unrecorded"
