@@ -45,6 +45,10 @@ def test_recorded_transcript(
         if value >= 1000:
             assert abs(rows.get(key, 0) - value) <= 0.05 * value, (key, rows.get(key), value)
     if truth["scenario"] == "agent":
+        # The one subagent the Agent/Task call ran (2.0.x warm-up sidechains are not listed).
         (agent,) = budget.subagents
-        assert agent.agent_type == "general-purpose"
-        assert agent.description == "Survey the notes"
+        assert agent.used > 0
+        if any((DATA / version / "projects").rglob("*.meta.json")):
+            # Only versions that write a .meta.json beside the subagent say what it was.
+            assert agent.agent_type == "general-purpose"
+            assert agent.description == "Survey the notes"

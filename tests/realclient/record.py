@@ -1,9 +1,10 @@
 """Record transcripts the real Claude Code wrote, with what it sent, as test fixtures.
 
-``python -m tests.realclient.record`` runs the print-mode scenarios on the current version
-against the stand-in (cl100k count) and writes ``tests/data/realclient/<version>/``: the
-``projects/`` tree Claude Code wrote (transcripts, subagent files and their ``.meta.json``) and
-``truth.json``, the rows each transcript's last request really sent. ``tests/test_recorded.py``
+``python -m tests.realclient.record [VERSION ...]`` runs the print-mode scenarios on each
+version (default: the current one) against the stand-in (cl100k count) and writes
+``tests/data/realclient/<version>/``: the ``projects/`` tree Claude Code wrote (transcripts,
+subagent files and their ``.meta.json``) and ``truth.json``, the rows each transcript's last
+request really sent. ``tests/test_recorded.py``
 checks ctxdash against them on every run, with or without npm.
 """
 
@@ -47,4 +48,7 @@ def record(version: str = client.CURRENT) -> Path:
 
 
 if __name__ == "__main__":
-    print(record())
+    import sys
+
+    for name in sys.argv[1:] or [client.CURRENT]:
+        print(record(name))
