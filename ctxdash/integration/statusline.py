@@ -81,14 +81,10 @@ def record(payload: dict) -> None:  # type: ignore[type-arg]
         ),
         "version": _text(payload.get("version")),
     }
-    name = component(sid)
-    folder = os.path.join(_state_dir(), "statusline")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds a path
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data))
-    os.replace(tmp, os.path.join(folder, f"{name}.json"))
+    from ctxdash.core.atomic import replace_bytes  # private (0600): it holds a path
+
+    target = os.path.join(_state_dir(), "statusline", f"{component(sid)}.json")
+    replace_bytes(target, json.dumps(data).encode("utf-8"))
 
 
 def _compact(n: float) -> str:
