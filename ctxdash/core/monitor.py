@@ -14,7 +14,6 @@ from a worker thread.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from ctxdash.core.claude.memory import MemoryFile, discover_memory, memory_paths
 from ctxdash.core.claude.models import model_info
 from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.feed import reported_window
+from ctxdash.core.exchange import events_file, recent_events, reported_window
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.status import (
     claude_root_of,
@@ -170,26 +169,14 @@ class Monitor:
 
     def hooked_session(self, changed: set[Path]) -> Path | None:
         """A session a ``SessionStart`` hook announced in this project since we started."""
-        events = paths.state_dir() / "events.jsonl"
-        if not self.follow or events not in changed:
+        if not self.follow or Path(events_file()) not in changed:
             return None
-        try:
-            with open(events, "rb") as fh:
-                fh.seek(max(0, events.stat().st_size - 16384))
-                lines = fh.read().splitlines()[-50:]
-        except OSError:
-            return None
-        for raw in reversed(lines):
-            try:
-                event = json.loads(raw)
-                if not isinstance(event, dict) or event.get("event") != "session-start":
-                    continue
-                when = float(event.get("time") or 0)
-            except (ValueError, TypeError, RecursionError):
+        for event in reversed(recent_events()):
+            if event.kind != "session-start":
                 continue
-            if when < self.started:
+            if event.time < self.started:
                 return None
-            target = Path(str(event.get("transcript_path") or ""))
+            target = Path(event.transcript_path or "")
             if target.parent == self.project_dir and target != self.transcript:
                 return target
             return None

@@ -19,33 +19,19 @@ from __future__ import annotations
 import os
 import sys
 
+from ctxdash.core import exchange, folders
+from ctxdash.core import json_lite as json
 from ctxdash.core import levels as lv
-from ctxdash.integration import json_lite as json
+from ctxdash.core.exchange import MAX_WINDOW, SavedBudget
+from ctxdash.core.exchange import count as _count
 
 #: How much of the transcript's end is read when the payload has no usage: this much first,
 #: up to ``TAIL_MAX`` when no reply or compaction is found in it.
 TAIL = 64 * 1024
 TAIL_MAX = 4 * 1024 * 1024
 _MARKS = (b'"usage"', b'"compact_boundary"')
-#: Counts outside [0, MAX_COUNT] are not believed (the parser's bound); windows likewise.
-MAX_COUNT, MAX_WINDOW = 1_000_000_000, 100_000_000
 COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
 WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
-
-
-def _state_dir() -> str:
-    """ctxdash's state folder, without importing platformdirs on Linux (speed)."""
-    override = os.environ.get("CTXDASH_STATE_DIR")
-    if override:
-        return os.path.expanduser(override)
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_STATE_HOME", "").strip()
-        if not base or not os.path.isabs(base):
-            base = os.path.join(os.path.expanduser("~"), ".local", "state")
-        return os.path.join(base, "ctxdash")
-    from ctxdash.core import paths
-
-    return str(paths.state_dir())
 
 
 def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
@@ -54,37 +40,28 @@ def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
     return value if isinstance(value, dict) else {}
 
 
-def _count(value: object, top: int = MAX_COUNT) -> int | None:
-    """A believable whole number (no bools, floats, negatives or absurd sizes), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        return None
-    return value
-
-
 def _text(value: object) -> str | None:
     return value[:500] if isinstance(value, str) else None
 
 
 def record(payload: dict) -> None:  # type: ignore[type-arg]
-    """Remember the true window and model id of a session (read by ``ctxdash.core.feed``)."""
+    """Remember the true window and model id of a session (read by the budget).
+
+    Raises:
+        OSError: the state folder cannot be written.
+    """
     sid = payload.get("session_id")
     if not isinstance(sid, str) or not sid:
         return
-    from ctxdash.core.safepath import component
-
-    data = {
-        "session_id": sid,
-        "transcript_path": _text(payload.get("transcript_path")),
-        "model_id": _text(_obj(payload, "model").get("id")),
-        "context_window_size": _count(
-            _obj(payload, "context_window").get("context_window_size"), MAX_WINDOW
-        ),
-        "version": _text(payload.get("version")),
-    }
-    from ctxdash.core.atomic import replace_bytes  # private (0600): it holds a path
-
-    target = os.path.join(_state_dir(), "statusline", f"{component(sid)}.json")
-    replace_bytes(target, json.dumps(data).encode("utf-8"))
+    exchange.write_status_record(
+        exchange.StatusRecord(
+            sid,
+            transcript_path=_text(payload.get("transcript_path")),
+            model_id=_text(_obj(payload, "model").get("id")),
+            window=_count(_obj(payload, "context_window").get("context_window_size"), MAX_WINDOW),
+            version=_text(payload.get("version")),
+        )
+    )
 
 
 def _compact(n: float) -> str:
@@ -187,17 +164,16 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
     return "used", total, model if isinstance(model, str) else None
 
 
-def _fallback(payload: dict, summary: dict) -> tuple[object, str | None, str]:  # type: ignore[type-arg]
+def _fallback(payload: dict, saved: SavedBudget) -> tuple[int | None, str | None, str]:  # type: ignore[type-arg]
     """``(used, model, "≈" or "")`` when the payload has no size: from the transcript."""
     found = transcript_figure(payload.get("transcript_path"))
     if found is not None and found[0] == "used":
         return found[1], found[2], ""
     if found is not None:  # compacted, no reply yet: the next request's size is estimated
-        if summary.get("fresh") and _count(summary.get("used")) is not None:
-            return summary["used"], None, "≈"
-        kept = _count(summary.get("kept"))
-        return found[1] + (kept or 0), None, "≈"
-    return _count(summary.get("used")), None, "≈"
+        if saved.fresh and saved.used is not None:
+            return saved.used, None, "≈"
+        return found[1] + (saved.kept or 0), None, "≈"
+    return saved.used, None, "≈"
 
 
 def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
@@ -216,21 +192,9 @@ def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignor
 
 def _config() -> dict:  # type: ignore[type-arg]
     """``budget`` and ``thresholds`` from ctxdash's config file (empty when unusable)."""
-    path = os.environ.get("CTXDASH_CONFIG")
-    if not path:
-        folder = os.environ.get("CTXDASH_CONFIG_DIR")
-        if not folder and sys.platform.startswith("linux"):
-            base = os.environ.get("XDG_CONFIG_HOME", "").strip()
-            if not base or not os.path.isabs(base):
-                base = os.path.join(os.path.expanduser("~"), ".config")
-            folder = os.path.join(base, "ctxdash")
-        if not folder:
-            from ctxdash.core import paths
-
-            folder = str(paths.config_dir())
-        path = os.path.join(os.path.expanduser(folder), "config.toml")
+    path = folders.config_file()
     try:
-        with open(os.path.expanduser(path), "rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return {}
@@ -261,38 +225,16 @@ def _levels(window: int) -> tuple[int, int, int]:
     return budget, warn, critical
 
 
-def _summary(session_id: object, transcript: object = None) -> dict:  # type: ignore[type-arg]
-    """The last ``ctxdash status`` / dashboard figures; ``fresh``: written after the
-    transcript last changed."""
-    if not isinstance(session_id, str) or not session_id:
-        return {}
-    from ctxdash.core.safepath import component, open_regular
-
-    path = os.path.join(_state_dir(), "budgets", f"{component(session_id)}.json")
-    try:
-        with open_regular(path) as fh:
-            data = json.loads(fh.read(1024 * 1024))
-            written = os.fstat(fh.fileno()).st_mtime
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    try:
-        data["fresh"] = isinstance(transcript, str) and written >= os.stat(transcript).st_mtime
-    except (OSError, ValueError):
-        data["fresh"] = False
-    return data
-
-
-def render(payload: dict, colour: bool = True) -> str:
+def render(payload: dict, colour: bool = True) -> str:  # type: ignore[type-arg]
     """One compact line: used / budget, level, window, biggest category, tokens to compact."""
-    summary = _summary(payload.get("session_id"), payload.get("transcript_path"))
-    used: object = _used(payload)
+    saved = exchange.read_saved_budget(payload.get("session_id"), payload.get("transcript_path"))
+    saved = saved or SavedBudget()
+    used = _used(payload)
     model = None
     approx = ""
     if used is None:
-        used, model, approx = _fallback(payload, summary)
-    if not isinstance(used, int):
+        used, model, approx = _fallback(payload, saved)
+    if used is None:
         return "ctx —"
     window = _window(payload, model)
     budget, warn, critical = _levels(window)
@@ -304,14 +246,13 @@ def render(payload: dict, colour: bool = True) -> str:
     parts = [head]
     if window != budget:
         parts.append(f"{_compact(window)} window")
-    biggest = summary.get("biggest")
-    if isinstance(biggest, list) and len(biggest) == 2 and _count(biggest[1]) is not None:
+    if saved.biggest is not None:
         from ctxdash.core.plain import one_line  # labels name tools and paths: no controls
 
-        parts.append(f"{one_line(biggest[0])[:60]} {_compact(biggest[1])}")
-    at = _count(summary.get("autocompact_at"))
-    if at is not None and summary.get("window") == window:
-        parts.append(f"compact≈{_compact(max(0, at - used))}")
+        label, tokens = saved.biggest
+        parts.append(f"{one_line(label)[:60]} {_compact(tokens)}")
+    if saved.autocompact_at is not None and saved.window == window:
+        parts.append(f"compact≈{_compact(max(0, saved.autocompact_at - used))}")
     return " · ".join(parts)
 
 
