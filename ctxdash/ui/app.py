@@ -11,14 +11,14 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
@@ -78,8 +78,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CtxDashApp(CheckpointActions, DemoActions, App[None]):
+class CtxDashApp(DemoActions):
     """A live, colour-coded view of one session's context window."""
+
+    settings: AppSettings
 
     CSS_PATH = "ctxdash.tcss"
     TITLE = "ctxdash"
@@ -111,6 +113,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             counter = CachedCounter()
             preload_in_background()  # the first new turn should not wait for it
         self.counter = counter
+        self.checkpoints = CheckpointActions(self)
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
         #: One alert tracker per session: a level alerts once per upward crossing of that
@@ -408,6 +411,22 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             self.clear_notifications()
 
     # ------------------------------------------------------------------ actions
+    def _checkpoint(self, name: str, action: Callable[[], Coroutine[None, None, None]]) -> None:
+        """Run a checkpoint action as a worker (one at a time; a failure is shown)."""
+        self.run_worker(action(), name=name, group="action", exclusive=True, exit_on_error=False)
+
+    def action_snapshot(self) -> None:
+        """Freeze the session state (with copies of its files)."""
+        self._checkpoint("snapshot", self.checkpoints.snapshot)
+
+    def action_fork(self) -> None:
+        """Fork into a new resumable session, at the end or at a recent prompt."""
+        self._checkpoint("fork", self.checkpoints.fork)
+
+    def action_summary(self) -> None:
+        """Preview the compressed summary, then copy, save or seed a fresh session."""
+        self._checkpoint("summary", self.checkpoints.summary)
+
     def action_help(self) -> None:
         keys = [
             (b.key_display or b.key, b.tooltip or b.description)
