@@ -42,6 +42,7 @@ from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
 from ctxdash.ui.format import compact, home_short, one_line, truncate
+from ctxdash.ui.keys import PALETTE, active_keys, key_help, with_key
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
 from ctxdash.ui.screens.help import HelpScreen
@@ -427,19 +428,23 @@ class CtxDashApp(DemoActions):
         """Preview the compressed summary, then copy, save or seed a fresh session."""
         self._checkpoint("summary", self.checkpoints.summary)
 
+    def active_keys(self) -> dict[str, str]:
+        """The dashboard's keys as they work now (the keymap applied), by binding id."""
+        try:
+            return active_keys(self.get_screen_dashboard())
+        except LookupError:
+            return {}
+
     def action_help(self) -> None:
-        keys = [
-            (b.key_display or b.key, b.tooltip or b.description)
-            for b in [*DashboardScreen.BINDINGS, *self.BINDINGS]
-            if isinstance(b, Binding) and b.description
-        ]
+        active = self.active_keys()
+        keys = key_help([*DashboardScreen.BINDINGS, *self.BINDINGS], active)
         levels = {}
         if self.budget is not None:
             levels = {
                 "warn": compact(self.budget.thresholds.warn),
                 "critical": compact(self.budget.thresholds.critical),
             }
-        self.push_screen(HelpScreen(keys, **levels))
+        self.push_screen(HelpScreen(keys, palette=active.get(PALETTE), **levels))
 
     def action_next_theme(self) -> None:
         """The next of ctxdash's own themes and the user's theme files, remembered."""
@@ -463,13 +468,17 @@ class CtxDashApp(DemoActions):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Snapshot", "Freeze the session state (s)", self.action_snapshot)
-        yield SystemCommand("Fork", "Fork into a new resumable session (f)", self.action_fork)
-        yield SystemCommand("Summary", "Compressed summary before /clear (c)", self.action_summary)
-        yield SystemCommand("Sessions", "All sessions, newest first (l)", self.action_sessions)
-        yield SystemCommand("Next theme", "Cycle ctxdash's themes (t)", self.action_next_theme)
-        yield SystemCommand("Help", "Keys, panels and symbols (?)", self.action_help)
-        yield SystemCommand("Demo", "Open the built-in live demo (d)", self.action_demo)
+        keys = self.active_keys()
+        for title, text, name, action in (
+            ("Snapshot", "Freeze the session state", "snapshot", self.action_snapshot),
+            ("Fork", "Fork into a new resumable session", "fork", self.action_fork),
+            ("Summary", "Compressed summary before /clear", "summary", self.action_summary),
+            ("Sessions", "All sessions, newest first", "sessions", self.action_sessions),
+            ("Next theme", "Cycle ctxdash's themes", "theme", self.action_next_theme),
+            ("Help", "Keys, panels and symbols", "help", self.action_help),
+            ("Demo", "Open the built-in live demo", "demo", self.action_demo),
+        ):
+            yield SystemCommand(title, with_key(text, keys, name), action)
 
 
 def make_app(

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 
 from ctxdash.core.budget import Budget
 from ctxdash.ui.format import compact, fit, plain
+from ctxdash.ui.keys import PALETTE, active_keys
 from ctxdash.ui.legend import Legend
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.events import EventLog
@@ -36,8 +37,14 @@ class KeysLine(Static):
     """The footer of a narrow pane: one line that says where the keys are."""
 
     def render(self) -> str:
-        width = self.size.width
-        return fit(["? help · q quit · ^p commands", "? help · q quit", "? help", "?"], width)
+        keys = active_keys(self.screen)  # the keymap applied
+        parts = [
+            f"{keys[name]} {what}"
+            for name, what in (("help", "help"), ("quit", "quit"), (PALETTE, "commands"))
+            if name in keys
+        ]
+        lines = [" · ".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        return fit([*lines, keys.get("help", "")], self.size.width)
 
 
 class DashboardScreen(Screen[None]):

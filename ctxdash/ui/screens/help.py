@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from ctxdash.ui.keys import active_keys
+
 HELP = """\
 # ctxdash
 
@@ -16,9 +18,7 @@ Where the current Claude Code session's context goes, live.
 ## Keys
 
 {keys}
-- `ctrl+p` commands (Help, Sessions, themes…)
-- `q` or `Esc` closes a pop-up (this one too)
-
+{palette}{close}
 ## Levels
 
 - **OK** below {warn}
@@ -68,14 +68,30 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help-close")]
 
     def __init__(
-        self, keys: list[tuple[str, str]], *, warn: str = "150K", critical: str = "180K"
+        self,
+        keys: list[tuple[str, str]],
+        *,
+        palette: str | None = "^p",
+        warn: str = "150K",
+        critical: str = "180K",
     ) -> None:
-        """``keys``: ``(key, what it does)``; ``warn``/``critical``: the levels in force."""
+        """``keys``: ``(keys, what they do)`` as they work now (the keymap applied);
+        ``palette``: the command palette's key; ``warn``/``critical``: the levels in force."""
         super().__init__()
         self.keys = keys
+        self.palette = palette
         self.levels = {"warn": warn, "critical": critical}
+        self.text = ""
+        """The help as shown (Markdown)."""
 
     def compose(self) -> ComposeResult:
         keys = "\n".join(f"- `{k}` {d}" for k, d in self.keys)
+        palette = f"- `{self.palette}` commands (Help, Sessions, themes…)\n" if self.palette else ""
+        close = active_keys(self).get("help-close")  # this pop-up's own keys
+        if close:
+            *others, last = [f"`{k}`" for k in close.split("/")]
+            shown = f"{', '.join(others)} or {last}" if others else last
+            close = f"- {shown} closes a pop-up (this one too)\n"
+        self.text = HELP.format(keys=keys, palette=palette, close=close or "", **self.levels)
         with VerticalScroll():
-            yield Markdown(HELP.format(keys=keys, **self.levels))
+            yield Markdown(self.text)
