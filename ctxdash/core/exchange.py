@@ -25,6 +25,7 @@ import time
 from ctxdash.core import folders
 from ctxdash.core import json_lite as json
 from ctxdash.core.atomic import replace_bytes
+from ctxdash.core.levels import LEVELS
 from ctxdash.core.safepath import component, is_regular, open_regular
 
 TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
@@ -315,7 +316,7 @@ def read_saved_budget(session_id: object, transcript: object = None) -> SavedBud
         used=count(data.get("used")),
         window=count(data.get("window"), MAX_WINDOW),
         autocompact_at=count(data.get("autocompact_at")),
-        level=level if level in ("ok", "warn", "critical") else None,
+        level=level if level in LEVELS else None,
         biggest=(label[:500], tokens) if isinstance(label, str) and tokens is not None else None,
         kept=count(data.get("kept")),
         fresh=fresh,

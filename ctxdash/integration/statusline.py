@@ -30,8 +30,6 @@ from ctxdash.core.exchange import count as _count
 TAIL = 64 * 1024
 TAIL_MAX = 4 * 1024 * 1024
 _MARKS = (b'"usage"', b'"compact_boundary"')
-COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
-WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
 
 def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
@@ -239,10 +237,10 @@ def render(payload: dict, colour: bool = True) -> str:  # type: ignore[type-arg]
     window = _window(payload, model)
     budget, warn, critical = _levels(window)
     level = lv.level_name(used, warn, critical)
-    word = WORDS[level]
+    word = lv.word(level, short=True)
     head = f"ctx {approx}{_compact(used)}/{_compact(budget)} {100 * used / budget:.0f}% {word}"
     if colour:
-        head = f"\x1b[{COLOURS[level]}m{head}\x1b[0m"
+        head = f"\x1b[{lv.ANSI[level]}m{head}\x1b[0m"
     parts = [head]
     if window != budget:
         parts.append(f"{_compact(window)} window")
@@ -292,7 +290,7 @@ def main(wrap: str | None = None) -> int:
     from ctxdash.core.bounded import read_bounded
 
     try:
-        line = run(wrap, read_bounded(sys.stdin.buffer)[0])
+        line = run(wrap, read_bounded(sys.stdin.buffer))
     except Exception as err:  # noqa: BLE001 - a status line must never show a traceback
         line = f"ctx ? ({type(err).__name__})"
     sys.stdout.write(line + "\n")

@@ -10,12 +10,13 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.levels import word
 from ctxdash.ui.format import compact, fit, plain
 from ctxdash.ui.keys import PALETTE, active_keys
 from ctxdash.ui.legend import Legend
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.events import EventLog
-from ctxdash.ui.widgets.gauge import LEVEL_WORD, Gauge, MiniGauge
+from ctxdash.ui.widgets.gauge import Gauge, MiniGauge
 from ctxdash.ui.widgets.growth import GrowthPanel
 from ctxdash.ui.widgets.items import BiggestItems
 from ctxdash.ui.widgets.memory import MemoryPanel
@@ -108,9 +109,8 @@ class DashboardScreen(Screen[None]):
             panel.refresh(layout=True)
         for level in ("warn", "critical"):
             self.set_class(budget.level == level, f"-{level}")
-        word = LEVEL_WORD.get(budget.level, budget.level.upper())
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
+        title = f" {word(budget.level)} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
         title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):
             bar.update(plain(title))  # titles come from the transcript: plain text

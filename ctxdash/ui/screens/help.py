@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from ctxdash.core.levels import DEFAULT_BUDGET, LEVELS, levels, word
+from ctxdash.core.numbers import compact
 from ctxdash.ui.keys import active_keys
 
 HELP = """\
@@ -21,9 +23,9 @@ Where the current Claude Code session's context goes, live.
 {palette}{close}
 ## Levels
 
-- **OK** below {warn}
-- **WARNING** from {warn}: plan a `/clear`
-- **CRITICAL** from {critical}: snapshot, summary, fork or `/clear` now
+- **{ok_word}** below {warn}
+- **{warn_word}** from {warn}: plan a `/clear`
+- **{critical_word}** from {critical}: snapshot, summary, fork or `/clear` now
 
 ## Panels
 
@@ -55,6 +57,10 @@ Where the current Claude Code session's context goes, live.
 """
 
 
+#: The levels of the default budget, until a session's budget says which are in force.
+_DEFAULT = tuple(compact(level) for level in levels(DEFAULT_BUDGET))
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal with the keys, the levels, the panels and the symbols."""
 
@@ -72,8 +78,8 @@ class HelpScreen(ModalScreen[None]):
         keys: list[tuple[str, str]],
         *,
         palette: str | None = "^p",
-        warn: str = "150K",
-        critical: str = "180K",
+        warn: str = _DEFAULT[0],
+        critical: str = _DEFAULT[1],
     ) -> None:
         """``keys``: ``(keys, what they do)`` as they work now (the keymap applied);
         ``palette``: the command palette's key; ``warn``/``critical``: the levels in force."""
@@ -92,6 +98,9 @@ class HelpScreen(ModalScreen[None]):
             *others, last = [f"`{k}`" for k in close.split("/")]
             shown = f"{', '.join(others)} or {last}" if others else last
             close = f"- {shown} closes a pop-up (this one too)\n"
-        self.text = HELP.format(keys=keys, palette=palette, close=close or "", **self.levels)
+        words = {f"{level}_word": word(level) for level in LEVELS}
+        self.text = HELP.format(
+            keys=keys, palette=palette, close=close or "", **words, **self.levels
+        )
         with VerticalScroll():
             yield Markdown(self.text)
