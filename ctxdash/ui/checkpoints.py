@@ -55,13 +55,7 @@ class Host(Protocol):
     def event(self, text: str, style: str = "") -> None: ...
 
     def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
+        self, message: str, *, title: str = ..., severity: SeverityLevel = ..., timeout: float = ...
     ) -> None: ...
 
     async def push_screen_wait(self, screen: Screen[T]) -> T: ...
