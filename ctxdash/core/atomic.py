@@ -3,9 +3,9 @@
 Every write goes through here: a new private (0600) temporary file in the target folder,
 filled (and synced, for what a user keeps), then renamed into place (atomic on POSIX and
 Windows). :func:`replace_bytes` is the light form for state and cache files (the status line
-imports this module: it imports nothing costly, no ``tempfile``, ``shutil`` or ``pathlib``);
-:func:`write_bytes` is the form for actions: ``exclusive=True`` refuses to replace an existing
-file, and errors become :class:`ActionError` with a sentence a user can act on.
+imports this module: it imports nothing costly, no ``tempfile``, ``shutil``, ``pathlib`` or
+``typing``); :func:`write_bytes` is the form for actions: ``exclusive=True`` refuses to replace
+an existing file, and errors become :class:`ActionError` with a sentence a user can act on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ TYPE_CHECKING = False  # not from typing: importing it costs the status line mil
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from typing import Protocol
+
+    class Digest(Protocol):
+        """What :func:`copy_file` needs of a ``hashlib`` object."""
+
+        def update(self, data: bytes, /) -> None: ...
+
 
 _NEW = (
     os.O_WRONLY
@@ -174,10 +181,11 @@ def write_text(path: Path, text: str, *, exclusive: bool = False) -> Path:
     return write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
 
 
-def copy_file(src: Path, dest: Path) -> Path:
+def copy_file(src: Path, dest: Path, *, digest: Digest | None = None) -> Path:
     """Copy ``src`` to a new file ``dest`` atomically (never replacing ``dest``).
 
-    The copy is taken from the bytes as they are now; ``src`` is only read.
+    The copy is taken from the bytes as they are now; ``src`` is only read, once: a ``hashlib``
+    object given as ``digest`` is updated with the bytes copied.
     """
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -190,10 +198,11 @@ def copy_file(src: Path, dest: Path) -> Path:
     except OSError as err:
         raise ActionError(explain(err, dest.parent)) from err
     try:
-        import shutil  # here: the status line imports this module
-
         with open(fd, "wb") as fh, open_regular(src) as source:
-            shutil.copyfileobj(source, fh, 1024 * 1024)
+            while chunk := source.read(1024 * 1024):
+                if digest is not None:
+                    digest.update(chunk)
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
