@@ -25,6 +25,13 @@ from ctxdash.core import levels as lv
 from ctxdash.core.exchange import MAX_WINDOW, SavedBudget
 from ctxdash.core.exchange import count as _count
 
+TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    #: A JSON object from an untrusted payload or file: every field is checked where used.
+    Json = dict[str, Any]
+
 #: How much of the transcript's end is read when the payload has no usage: this much first,
 #: up to ``TAIL_MAX`` when no reply or compaction is found in it.
 TAIL = 64 * 1024
@@ -32,7 +39,7 @@ TAIL_MAX = 4 * 1024 * 1024
 _MARKS = (b'"usage"', b'"compact_boundary"')
 
 
-def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
+def _obj(payload: Json, key: str) -> Json:
     """``payload[key]`` if it is an object, else ``{}`` (a string ``model`` is not one)."""
     value = payload.get(key)
     return value if isinstance(value, dict) else {}
@@ -42,7 +49,7 @@ def _text(value: object) -> str | None:
     return value[:500] if isinstance(value, str) else None
 
 
-def record(payload: dict) -> None:  # type: ignore[type-arg]
+def record(payload: Json) -> None:
     """Remember the true window and model id of a session (read by the budget).
 
     Raises:
@@ -70,7 +77,7 @@ def _compact(n: float) -> str:
     return str(int(n))
 
 
-def _context(usage: dict) -> int | None:  # type: ignore[type-arg]
+def _context(usage: Json) -> int | None:
     """The request size of a ``usage`` object; ``None`` when a count is not believable."""
     counts = [
         _count(usage.get(k) or 0)
@@ -79,7 +86,7 @@ def _context(usage: dict) -> int | None:  # type: ignore[type-arg]
     return None if None in counts else sum(c for c in counts if c is not None)
 
 
-def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
+def _used(payload: Json) -> int | None:
     """The size Claude Code reports; ``None`` when it reports none, or zeros (right after
     ``/compact`` and before the first reply its counts are all 0)."""
     usage = _obj(payload, "context_window").get("current_usage")
@@ -162,7 +169,7 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
     return "used", total, model if isinstance(model, str) else None
 
 
-def _fallback(payload: dict, saved: SavedBudget) -> tuple[int | None, str | None, str]:  # type: ignore[type-arg]
+def _fallback(payload: Json, saved: SavedBudget) -> tuple[int | None, str | None, str]:
     """``(used, model, "≈" or "")`` when the payload has no size: from the transcript."""
     found = transcript_figure(payload.get("transcript_path"))
     if found is not None and found[0] == "used":
@@ -174,7 +181,7 @@ def _fallback(payload: dict, saved: SavedBudget) -> tuple[int | None, str | None
     return saved.used, None, "≈"
 
 
-def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
+def _window(payload: Json, model_hint: str | None = None) -> int:
     size = _count(_obj(payload, "context_window").get("context_window_size"), MAX_WINDOW)
     if size:
         return size
@@ -188,7 +195,7 @@ def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignor
     return model_info(model).native_window
 
 
-def _config() -> dict:  # type: ignore[type-arg]
+def _config() -> Json:
     """``budget`` and ``thresholds`` from ctxdash's config file (empty when unusable)."""
     path = folders.config_file()
     try:
@@ -218,12 +225,12 @@ def _levels(window: int) -> tuple[int, int, int]:
     if not (setting == "window" or (isinstance(setting, int) and not isinstance(setting, bool))):
         setting = None
     budget, _ = lv.budget_size(window, setting)
-    levels = config.get("thresholds") if isinstance(config.get("thresholds"), dict) else {}
+    levels = _obj(config, "thresholds")
     warn, critical = lv.levels(budget, _number(levels.get("warn")), _number(levels.get("critical")))
     return budget, warn, critical
 
 
-def render(payload: dict, colour: bool = True) -> str:  # type: ignore[type-arg]
+def render(payload: Json, colour: bool = True) -> str:
     """One compact line: used / budget, level, window, biggest category, tokens to compact."""
     saved = exchange.read_saved_budget(payload.get("session_id"), payload.get("transcript_path"))
     saved = saved or SavedBudget()
@@ -297,7 +304,7 @@ def main(wrap: str | None = None) -> int:
     return 0
 
 
-def parse_wrap(args: list[str]) -> str | None | bool:
+def parse_wrap(args: list[str]) -> str | None | Literal[False]:
     """The ``--wrap`` command of ``statusline [--wrap CMD]`` arguments; ``None`` without one,
     ``False`` for anything else (left to the full command line parser)."""
     if not args:
