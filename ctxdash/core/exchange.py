@@ -9,7 +9,8 @@ are written and read.
 * ``<state>/budgets/<session>.json``: a few figures of the last budget (``ctxdash status`` or
   the dashboard), read by the status line for the biggest category and the compaction point.
 * ``<data>/summaries/<project>/*.md``: summaries, written by ``ctxdash summary`` and the
-  dashboard, handed to the next session by the ``SessionStart`` hook.
+  dashboard, handed to the next session by the ``SessionStart`` hook;
+  ``<state>/handed-over/<project>.json``: the names of those already handed over (once each).
 
 Every file is private (0600) and replaced atomically, or appended one short line at a time.
 What is read back is untrusted (another process, another version, a user's edit): every field
@@ -43,6 +44,8 @@ MAX_COUNT, MAX_WINDOW = 1_000_000_000, 100_000_000
 MAX_RECORD = 1024 * 1024
 #: Suffix of the file a summary over the hook's output cap is spilled to (never a summary).
 SPILL_SUFFIX = ".full.md"
+#: Hand-overs remembered per project (older names are forgotten).
+HANDED_KEEP = 200
 
 
 def count(value: object, top: int = MAX_COUNT) -> int | None:
@@ -349,3 +352,27 @@ def latest_summary(
         return None
     fresh = [(t, p) for t, p in candidates if 0 <= now - t <= within]
     return max(fresh)[1] if fresh else None
+
+
+def _handed_file(project: str) -> str:
+    return _state("handed-over", f"{component(project)}.json")
+
+
+def handed_over(project: str) -> list[str]:
+    """Names of the project's summaries already handed to a new session."""
+    found = _read(_handed_file(project))
+    data = found[0] if found is not None else None
+    return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
+
+
+def mark_handed_over(project: str, name: str) -> None:
+    """Remember that a summary was handed over: it is never handed over again.
+
+    Unrecorded (the state folder cannot be written), it would be handed over again: better
+    than not at all.
+    """
+    names = [n for n in handed_over(project) if n != name][-(HANDED_KEEP - 1) :] + [name]
+    try:  # noqa: SIM105 - contextlib would cost the status line an import
+        replace_bytes(_handed_file(project), json.dumps(names).encode("utf-8"))
+    except OSError:
+        pass

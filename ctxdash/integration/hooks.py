@@ -24,17 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from ctxdash.core import exchange, paths
-from ctxdash.core.atomic import ActionError, write_bytes, write_text
+from ctxdash.core.atomic import ActionError, write_text
 from ctxdash.core.exchange import MAX_FIELD
 from ctxdash.core.plain import one_line
-from ctxdash.core.safepath import component, is_inside, is_regular
+from ctxdash.core.safepath import is_inside, is_regular
 
 #: Claude Code's cap on hook output added to the context.
 OUTPUT_CAP = 10_000
 #: A summary counts for the hand-over if written this recently before the /clear.
 HANDOVER_SECONDS = 30 * 60
-#: Hand-overs remembered per project (older names are forgotten).
-HANDED_KEEP = 200
 
 
 def events_file() -> Path:
@@ -82,30 +80,9 @@ def pre_compact(payload: dict[str, Any]) -> str:
     return ""
 
 
-def _handed_file(project: str) -> Path:
-    return paths.state_dir() / "handed-over" / f"{component(project)}.json"
-
-
-def handed_over(project: str) -> list[str]:
-    """Names of the project's summaries already handed to a new session."""
-    try:
-        data = json.loads(_handed_file(project).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return []
-    return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
-
-
-def mark_handed_over(project: str, name: str) -> None:
-    """Remember that a summary was handed over: it is never handed over again."""
-    names = [n for n in handed_over(project) if n != name][-(HANDED_KEEP - 1) :] + [name]
-    # Unrecorded, the summary would be handed over again: better than not at all.
-    with contextlib.suppress(ActionError):
-        write_bytes(_handed_file(project), json.dumps(names).encode(), sync=False)
-
-
 def latest_summary(project: str, *, now: float, within: float) -> Path | None:
     """The newest summary of a project written within ``within`` seconds, not handed over yet."""
-    done = frozenset(handed_over(project))
+    done = frozenset(exchange.handed_over(project))
     return exchange.latest_summary(paths.data_dir(), project, now=now, within=within, skip=done)
 
 
@@ -137,7 +114,9 @@ def session_start(payload: dict[str, Any], *, now: float | None = None) -> str:
     if summary is None:
         return ""
     text = handover_text(summary)
-    mark_handed_over(project, summary.name)  # once, to the first session that starts after it
+    exchange.mark_handed_over(
+        project, summary.name
+    )  # once, to the first session that starts after it
     return text
 
 
