@@ -82,3 +82,18 @@ def test_one_rule_for_ctxdash_folders(kind: str, monkeypatch: pytest.MonkeyPatch
     assert getattr(paths, f"{kind}_dir")() == Path("/somewhere/ctxdash")
     monkeypatch.setenv(xdg, "relative/ignored")
     assert folders.own(kind).startswith(os.path.expanduser("~"))
+
+
+def test_hand_overs_are_remembered_and_a_bad_record_reads_as_none(tmp_path: Path) -> None:
+    exchange.mark_handed_over("-p/../x", "a.md")
+    exchange.mark_handed_over("-p/../x", "b.md")
+    assert exchange.handed_over("-p/../x") == ["a.md", "b.md"]
+    files = list((tmp_path / "state" / "handed-over").iterdir())
+    assert len(files) == 1  # one safe name, inside the folder
+    files[0].write_text('{"not": "a list"}')
+    assert exchange.handed_over("-p/../x") == []
+    for n in range(exchange.HANDED_KEEP + 5):
+        exchange.mark_handed_over("p", f"{n}.md")
+    names = exchange.handed_over("p")
+    assert len(names) == exchange.HANDED_KEEP
+    assert names[-1] == f"{exchange.HANDED_KEEP + 4}.md"
