@@ -34,7 +34,7 @@ TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
 FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
 #: Sessions that end in a compaction are budgeted in full up to this size (only what follows
 #: the boundary is parsed; the history before it is skimmed).
-COMPACTED_PARSE_BYTES = 256 * 1024 * 1024
+COMPACTED_PARSE_BYTES = 64 * 1024 * 1024
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
