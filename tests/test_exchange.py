@@ -19,6 +19,9 @@ def test_status_record_round_trip_and_bad_records(tmp_path: Path) -> None:
     path = Path(exchange.status_record_file("s/1"))
     assert path.parent == tmp_path / "state" / "statusline"  # "s/1" is one safe name
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    inode = path.stat().st_ino
+    exchange.write_status_record(record)  # unchanged: not rewritten (a rewrite is a new file)
+    assert path.stat().st_ino == inode
     back = exchange.read_status_record("s/1")
     assert back is not None
     assert (back.model_id, back.window, back.transcript_path) == ("m[1m]", 1_000_000, "/p/t.jsonl")

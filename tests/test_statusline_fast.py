@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,9 @@ def test_zeros_right_after_compact_estimate_from_the_boundary(
     b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     line = _line(payload)
     assert line.startswith(f"ctx ≈{statusline._compact(b.used)}/200K")
-    os.utime(home.transcript)  # the transcript changed since
+    # The transcript changed since (a later time: file times share the kernel's clock tick).
+    later = time.time() + 5
+    os.utime(home.transcript, (later, later))
     kept = sum(c.tokens for c in b.categories if c.group in ("system", "memory"))
     assert _line(payload).startswith(f"ctx ≈{statusline._compact(post + kept)}/200K")
 

@@ -25,7 +25,6 @@ import time
 
 from ctxdash.core import folders
 from ctxdash.core import json_lite as json
-from ctxdash.core.atomic import replace_bytes
 from ctxdash.core.levels import LEVELS
 from ctxdash.core.safepath import component, is_regular, open_regular
 
@@ -73,6 +72,24 @@ def _read(path: str) -> tuple[Any, float] | None:
             return data, os.fstat(fh.fileno()).st_mtime
     except (OSError, ValueError, UnicodeDecodeError):
         return None
+
+
+def _save(path: str, blob: bytes) -> None:
+    """Replace a record atomically (private: 0600), unless it already holds ``blob`` (the
+    status line and the dashboard save on every update; most change nothing).
+
+    Raises:
+        OSError: the folder cannot be created or written.
+    """
+    try:
+        with open_regular(path) as fh:
+            if fh.read(MAX_RECORD + 1) == blob:
+                return
+    except OSError:
+        pass
+    from ctxdash.core.atomic import replace_bytes  # only when something changed
+
+    replace_bytes(path, blob)
 
 
 def append_line(path: str, line: str) -> None:
@@ -202,7 +219,8 @@ def status_record_file(session_id: str) -> str:
 
 
 def write_status_record(record: StatusRecord) -> None:
-    """Remember a status-line payload's session (private: it holds a path).
+    """Remember a status-line payload's session (private: it holds a path); an unchanged
+    record is not rewritten.
 
     Raises:
         OSError: the state folder cannot be written.
@@ -214,7 +232,7 @@ def write_status_record(record: StatusRecord) -> None:
         "context_window_size": record.window,
         "version": record.version,
     }
-    replace_bytes(status_record_file(record.session_id), json.dumps(data).encode("utf-8"))
+    _save(status_record_file(record.session_id), json.dumps(data).encode("utf-8"))
 
 
 def read_status_record(session_id: str | None) -> StatusRecord | None:
@@ -285,16 +303,8 @@ def save_budget(session_id: str, saved: SavedBudget) -> None:
         "biggest": list(saved.biggest) if saved.biggest else None,
         "kept": saved.kept,
     }
-    blob = json.dumps(data).encode("utf-8")
-    target = saved_budget_file(session_id)
-    try:
-        with open_regular(target) as fh:
-            if fh.read(MAX_RECORD) == blob:
-                return
-    except OSError:
-        pass
     try:  # noqa: SIM105 - contextlib would cost the status line an import
-        replace_bytes(target, blob)
+        _save(saved_budget_file(session_id), json.dumps(data).encode("utf-8"))
     except OSError:
         pass
 
@@ -373,6 +383,6 @@ def mark_handed_over(project: str, name: str) -> None:
     """
     names = [n for n in handed_over(project) if n != name][-(HANDED_KEEP - 1) :] + [name]
     try:  # noqa: SIM105 - contextlib would cost the status line an import
-        replace_bytes(_handed_file(project), json.dumps(names).encode("utf-8"))
+        _save(_handed_file(project), json.dumps(names).encode("utf-8"))
     except OSError:
         pass
