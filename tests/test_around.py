@@ -39,11 +39,12 @@ async def _until(cond, limit: float = 20.0) -> None:  # type: ignore[no-untyped-
 def test_each_demo_phase_stays_on_screen_long_enough(tmp_path: Path) -> None:
     from ctxdash.synth.demo import MIN_PHASE
 
-    demo = Demo(base=tmp_path / "demo")
+    demo = Demo(base=tmp_path / "a" / "demo")
     delays = demo.delays(0.8)
     assert len(delays) == demo.turns
-    # Replay the same session and add up the time spent in each phase.
-    replay = Demo(base=tmp_path / "replay")
+    # Replay the same session and add up the time spent in each phase. (Paths appear in the
+    # session's text: the replay's folder is as long, so its sizes are the same.)
+    replay = Demo(base=tmp_path / "b" / "demo")
     seen: dict[tuple[str, int], float] = {}
     epoch, previous = 0, 0
     replay.live = replay._session(None)
