@@ -82,3 +82,25 @@ def test_thinking_row_follows_the_rule(
     assert expected > 0
     # ctxdash weighs a reply's thinking as its output minus an estimate of its visible blocks.
     assert abs(mine - expected) <= 0.05 * expected + 40 * items, (mine, expected)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_thinking_without_a_recorded_output(seed: int) -> None:
+    # 2.1.39 writes every line of a reply with the first, provisional output count (1): the
+    # loop's thinking is then what the usage delta leaves once the recorded text is counted.
+    w = _session("claude-sonnet-4-5-20250929", "2.1.39", True, seed)
+    assert isinstance(w._out, io.BytesIO)
+    lines = [
+        line.replace(b'"output_tokens":', b'"output_tokens":1,"was":', 1)
+        if b'"type":"assistant"' in line
+        else line
+        for line in w._out.getvalue().splitlines()
+    ]
+    state = SessionState()
+    state.feed_bytes(lines)
+    state.flush(COUNTER)
+    mine = sum(i.tokens for i in state.items if i.cat == "thinking")
+    expected = w.expected().thinking_tokens
+    assert expected > 0
+    assert abs(mine - expected) <= 0.15 * expected + 60, (mine, expected)
+    assert not [i for i in state.items if i.cat == "unrecorded"]

@@ -297,6 +297,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             # counts none of it: that reply's own thinking never enters, and the thinking
             # still counted from earlier replies leaves (its tokens are freed for this batch).
             freed = 0
+            residual: list[int] = []
             # What of the batch is estimated (the rest is known from the reply's output).
             noisy = user_w + visible
             if not keep_thinking and _ends_turn(items):
@@ -304,12 +305,16 @@ class Resolver(msgspec.Struct, kw_only=True):
                 drop = set(thinking)
                 items = [it for n, it in enumerate(items) if n not in drop]
                 weights = [w for n, w in enumerate(weights) if n not in drop]
-            elif thinking:
-                rest = max(0.0, batch.output - visible)
+            elif thinking and batch.output > visible:
+                rest = batch.output - visible
                 for i in thinking:
                     weights[i] = rest / len(thinking)
                 noisy = user_w
-            self._settle(batch, items, weights, user_cl, freed, noisy)
+            elif thinking:
+                # The reply's output was not recorded (2.1.39 keeps the first, provisional
+                # count on every line): its thinking takes what the delta leaves.
+                residual = thinking
+            self._settle(batch, items, weights, user_cl, freed, noisy, residual)
         self.batches = []
         self.waiting_bytes = sum(len(w.raw) for w in self.open.waiting)
 
@@ -328,6 +333,7 @@ class Resolver(msgspec.Struct, kw_only=True):
         user_cl: int,
         freed: int = 0,
         noisy: float = 0.0,
+        residual: Sequence[int] = (),
     ) -> None:
         turn = max((i.turn for i in items), default=0)
         for item in items:
@@ -363,6 +369,10 @@ class Resolver(msgspec.Struct, kw_only=True):
         if share < 0:
             self._shrink(-share)
             share = 0
+        if residual:
+            rest = max(0.0, share - sum(weights))
+            for i in residual:
+                weights[i] = rest / len(residual)
         unrecorded = self._unrecorded(share, weights, noisy)
         if unrecorded:
             items = [*items, Item("unrecorded", None, None, turn, None, None)]
