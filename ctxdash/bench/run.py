@@ -93,6 +93,9 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
     size = 20 * MB if quick else 100 * MB
     rows: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="ctxdash-bench-"))
+    saved = {name: os.environ.get(name) for name in _own_dirs(tmp)}
+    # In this process too (the in-process rows): nothing lands in the user's folders.
+    os.environ.update(_own_dirs(tmp))
     try:
         root = tmp / "claude"
         t0 = time.perf_counter()
@@ -100,11 +103,8 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         gen = time.perf_counter() - t0
         transcript = home.transcript
         real = transcript.stat().st_size / MB
-        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root), NO_COLOR="1")
         cache = tmp / "cache"
-        env["CTXDASH_CACHE_DIR"] = str(cache)
-        env["CTXDASH_CONFIG_DIR"] = str(tmp / "cfg")
-        env["CTXDASH_STATE_DIR"] = str(tmp / "state")
+        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root), NO_COLOR="1", **_own_dirs(tmp))
         args = ["status", "--json", str(transcript)]
         _run_cli(args, env)  # builds the tokenizer cache once, like any first run
         rows += _cold_rows(transcript, root, env, cache, runs, peers, 0.5 if quick else 0.7)
@@ -157,8 +157,22 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         )
         rows.append(_row("generate the transcript", gen, "s", None, "synth, not a goal"))
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
+
+
+def _own_dirs(tmp: Path) -> dict[str, str]:
+    """ctxdash's cache, config and state folders inside the benchmark's temporary folder."""
+    return {
+        "CTXDASH_CACHE_DIR": str(tmp / "cache"),
+        "CTXDASH_CONFIG_DIR": str(tmp / "cfg"),
+        "CTXDASH_STATE_DIR": str(tmp / "state"),
+    }
 
 
 def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:

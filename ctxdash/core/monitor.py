@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from ctxdash.core.claude.models import model_info
 from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
 from ctxdash.core.feed import reported_window
-from ctxdash.core.safepath import open_regular
+from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
@@ -35,6 +36,8 @@ from ctxdash.core.status import (
     mark_sampled,
     save_summary,
 )
+from ctxdash.core.transcript.coldstart import live_window
+from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.records import CONVERSATION_TYPES, Line, decode_line
 from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
 from ctxdash.core.transcript.tracker import Tracker
@@ -84,6 +87,8 @@ class Monitor:
         self.listings: list[Listing] = []
         self.env = ClaudeEnv()
         self.memory_dirs: set[Path] = set()
+        #: The folders :meth:`watch_paths` last returned.
+        self.watched: set[Path] = set()
         #: Where each other transcript of the project ended when last looked at (the end of
         #: its last complete line): only what is appended after that can make us follow it.
         self.others: dict[Path, int] = {}
@@ -95,13 +100,27 @@ class Monitor:
 
     @property
     def project_dir(self) -> Path:
-        """The folder holding the transcript (watched recursively for subagents)."""
+        """The folder holding the transcript."""
         return self.transcript.parent
 
+    @property
+    def session_dir(self) -> Path:
+        """The session's own folder in the project folder (its subagents' transcripts)."""
+        return self.project_dir / component(self.tracker.state.session_id or self.transcript.stem)
+
     def watch_paths(self) -> list[Path]:
-        """Folders to watch: the project folder (recursively), then the memory folders and
-        ctxdash's state folder, where Claude Code hooks leave session events (one level)."""
+        """Existing folders to watch, each one level (not recursively): the project folder,
+        the session's folder and every folder under it (subagents), the memory folders, and
+        ctxdash's state folder, where Claude Code hooks leave session events.
+
+        One watcher over one level of each costs a fraction of a recursive watch of the
+        project folder (every session's folders). A folder created under the session's
+        folder later is noticed by :meth:`needs_rewatch`. Blocking I/O.
+        """
         out = [self.project_dir]
+        with contextlib.suppress(OSError):
+            for folder, _dirs, _files in os.walk(self.session_dir):
+                out.append(Path(folder))
         state = paths.state_dir()
         with contextlib.suppress(OSError):
             state.mkdir(parents=True, exist_ok=True)
@@ -112,7 +131,19 @@ class Monitor:
             dirs = memory_paths_to_watch(cwd, self.root, managed_dir=managed_dir())
             self.memory_dirs = {Path(d) for d in dirs}
             out += [d for d in self.memory_dirs if d.exists()]
-        return out
+        self.watched = {p for p in out if p.is_dir()}
+        return list(dict.fromkeys(p for p in out if p in self.watched))
+
+    def needs_rewatch(self, changed: set[Path]) -> bool:
+        """Whether a folder appeared where subagent transcripts go (the session's folder or
+        one under it) that is not watched yet: the watcher then starts again with it."""
+        session = self.session_dir
+        return any(
+            p not in self.watched
+            and (p == session or session in p.parents)
+            and p.is_dir()
+            for p in changed
+        )
 
     def newer_session(self, changed: set[Path]) -> Path | None:
         """A main transcript of this project, other than ours, that Claude Code just wrote
@@ -235,6 +266,38 @@ class Monitor:
         save_summary(budget)
         return budget
 
+    def preview(self) -> Budget | None:
+        """A first budget from the live window alone (the history is not read yet).
+
+        For the dashboard to show the request size and what fills it within a moment of
+        opening a long session whose parse is not saved; the full :meth:`refresh` follows.
+        ``None`` when a full refresh is about as quick (a saved state, a small file, a long
+        live window). Nothing is saved: the preview is never the session's state.
+        """
+        if self.tracker.loaded_from_cache or not self.tracker.cold:
+            return None
+        try:
+            state = live_window(self.transcript, sidechain=self.tracker.sidechain)
+        except OSError:
+            return None
+        if state is None:
+            return None
+        state.flush(self.counter)
+        memory = self._scan_memory(state)
+        return build_budget(
+            state,
+            self.transcript,
+            config=self.config,
+            claude_root=self.root,
+            counter=self.counter,
+            window_override=self.window_override,
+            subagents=[] if state.sidechain else inline_subagents(state),
+            env=load_claude_env(self.root, state.cwd),
+            memory=memory,
+            listings=discover_listings(state.cwd, self.root) if not state.sidechain else [],
+            reported_window=reported_window(state.session_id),
+        )
+
     def _config_changed(self, changed: set[Path]) -> bool:
         """Memory files, skills, agents or Claude Code settings may have changed."""
         return any(
@@ -242,8 +305,8 @@ class Monitor:
             for p in changed
         )
 
-    def _scan_memory(self) -> list[MemoryFile]:
-        state = self.tracker.state
+    def _scan_memory(self, state: SessionState | None = None) -> list[MemoryFile]:
+        state = state or self.tracker.state
         if not state.cwd or state.sidechain:
             return []
         info = model_info(state.model)

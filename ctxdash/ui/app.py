@@ -113,6 +113,8 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         self.counter = counter
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
+        #: The budget on screen is a preview (the history is still being read).
+        self.previewing = False
         #: One alert tracker per session: a level alerts once per upward crossing of that
         #: session, not again when the dashboard switches back to it.
         self._announcers: dict[Path, Announcer] = {}
@@ -161,9 +163,16 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         if self.settings.demo:
             self.action_demo()
             return
+        with contextlib.suppress(LookupError):
+            self.get_screen_dashboard().waiting("looking for the session…")
+        self.find_session()
+
+    @work(exclusive=True, group="watcher", name="session-finder", exit_on_error=False)
+    async def find_session(self) -> None:
+        """Resolve the session to show (a blocking look at the folders: off the event loop)."""
         try:
-            transcript = self.settings.transcript or resolve_session(
-                self.settings.session, anywhere=self.settings.session is not None
+            transcript = self.settings.transcript or await asyncio.to_thread(
+                resolve_session, self.settings.session, anywhere=self.settings.session is not None
             )
         except NoSessionYet as err:
             self.event(f"{err}", "bold")
@@ -178,23 +187,26 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             self.notify(
                 f"{err}\nPress d to open the built-in demo.", title="No session", timeout=30
             )
+            with contextlib.suppress(LookupError):
+                self.get_screen_dashboard().waiting("no session: press d for the demo")
             return
         self.open_session(transcript, follow=self.settings.session is None)
 
     def open_session(self, transcript: Path, *, follow: bool) -> None:
-        """Follow ``transcript`` from now on."""
-        self.monitor = Monitor(
+        """Follow ``transcript`` from now on (read in a worker; the screen says so first)."""
+        self._forget_session(transcript)
+        with contextlib.suppress(LookupError):
+            self.get_screen_dashboard().waiting(f"reading {transcript.stem[:8]}…")
+        self.watch_session(transcript, follow)
+
+    def _new_monitor(self, transcript: Path, follow: bool) -> Monitor:
+        return Monitor(
             transcript,
             config=self.settings.config,
             counter=self.counter,
             window_override=self.settings.window,
             follow=follow,
         )
-        self._forget_session(transcript)
-        if self.settings.watch:
-            self.watch_session()
-        else:
-            self.refresh_now()
 
     def _forget_session(self, transcript: Path | None = None) -> None:
         """Another session on screen: its own alert tracker, counters from zero.
@@ -223,67 +235,95 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
-    async def watch_session(self) -> None:
-        """The one file watcher: the project folder and the memory folders."""
+    async def watch_session(self, transcript: Path | None = None, follow: bool = True) -> None:
+        """The one file watcher: the project folder and the memory folders.
+
+        Given a transcript, opens it first (in a thread) and shows a preview of a long
+        session's live window while its history is read.
+        """
+        if transcript is not None:
+            self.monitor = await asyncio.to_thread(self._new_monitor, transcript, follow)
         monitor = self.monitor
         if monitor is None:
             return
+        if not self.settings.watch:
+            await self._refresh(monitor, None)
+            return
+        if transcript is not None:
+            preview = await asyncio.to_thread(monitor.preview)
+            if preview is not None:
+                self.post_message(BudgetChanged(preview, preview=True))
         async for changes in self._changes(monitor):
             if changes is None:  # the watchers are up: read everything once
                 await self._refresh(monitor, None)
                 continue
             changed = {Path(p) for _, p in changes}
-            hooked = monitor.hooked_session(changed)
-            newer = hooked or monitor.newer_session(changed)
+            newer = await asyncio.to_thread(self._newer, monitor, changed)
             if newer is not None:
+                path, hooked = newer
                 old = monitor.transcript
-                await asyncio.to_thread(monitor.switch, newer)
+                await asyncio.to_thread(monitor.switch, path)
                 why = "Claude Code started it (hook)" if hooked else "a new session started"
-                self.post_message(SessionSwitched(old, newer, why))
+                self.post_message(SessionSwitched(old, path, why))
                 self.call_later(self.watch_session)  # watch the new session's folders
                 return
             if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
                 await self._refresh(monitor, changed)
 
-    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
-        """Batches of changes: the project folder recursively, memory folders one level.
+    @staticmethod
+    def _newer(monitor: Monitor, changed: set[Path]) -> tuple[Path, bool] | None:
+        """A session to follow instead (reads the event file and other transcripts)."""
+        hooked = monitor.hooked_session(changed)
+        if hooked is not None:
+            return hooked, True
+        newer = monitor.newer_session(changed)
+        return (newer, False) if newer is not None else None
 
-        Yields ``None`` first, once the watchers are running: nothing written after that is
-        missed, so the caller reads everything then.
+    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
+        """Batches of changes in the folders :meth:`Monitor.watch_paths` names, one level each.
+
+        One watcher for all of them (each watcher wakes every ``step`` ms while idle). Yields
+        ``None`` once the watcher is running: nothing written after that is missed, so the
+        caller reads everything then; again after the watcher started over because a folder
+        for subagents appeared.
         """
         from watchfiles import awatch
 
-        project, *memory = [p for p in monitor.watch_paths() if p.exists()]
         queue: asyncio.Queue[set[tuple[object, str]]] = asyncio.Queue()
         options = {
             "debounce": self.settings.debounce_ms,
             "step": min(20, self.settings.debounce_ms),
             "force_polling": self.settings.force_polling,
             "poll_delay_ms": 100,
+            "recursive": False,
         }
 
-        async def pump(paths: list[Path], recursive: bool) -> None:
-            async for changes in awatch(*paths, recursive=recursive, **options):  # type: ignore[arg-type]
+        async def pump(folders: list[Path]) -> None:
+            async for changes in awatch(*folders, **options):  # type: ignore[arg-type]
                 queue.put_nowait(changes)
 
-        tasks = [asyncio.create_task(pump([project], True))]
-        if memory:
-            tasks.append(asyncio.create_task(pump(memory, False)))
-        try:
-            # Let the watchers take their first look (a poller needs one poll).
-            await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
-            yield None
-            while True:
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait([getter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    for task in done:
-                        task.result()  # a watcher failed: surface its error
-                    return
-                yield getter.result()
-        finally:
-            for task in tasks:
+        while True:
+            folders = await asyncio.to_thread(monitor.watch_paths)
+            task = asyncio.create_task(pump(folders))
+            try:
+                # Let the watcher take its first look (a poller needs one poll).
+                await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
+                yield None
+                while True:
+                    getter = asyncio.create_task(queue.get())
+                    done, _ = await asyncio.wait(
+                        [getter, task], return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if getter not in done:
+                        getter.cancel()
+                        task.result()  # the watcher failed: surface its error
+                        return
+                    changes = getter.result()
+                    changed = {Path(p) for _, p in changes}
+                    if await asyncio.to_thread(monitor.needs_rewatch, changed):
+                        break  # watch the new folder too, then read everything once
+                    yield changes
+            finally:
                 task.cancel()
 
     async def _refresh(self, monitor: Monitor, changed: set[Path] | None) -> None:
@@ -305,15 +345,18 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
     def on_budget(self, message: BudgetChanged) -> None:
         budget = message.budget
         self.budget = budget
+        self.previewing = message.preview
+        for screen in self.screen_stack:  # none while the app closes: nothing to show
+            if isinstance(screen, DashboardScreen):
+                screen.show(budget, note="reading the history…" if message.preview else "")
+        if message.preview:
+            return  # said of the session once its history is read
         if not self._named:  # the first budget of a session names it
             self._named = True
             where = " · ".join(
                 x for x in (budget.project, home_short(budget.cwd) if budget.cwd else None) if x
             )
             self.event(f"watching {(budget.session_id or '?')[:8]} · {where or '?'}")
-        for screen in self.screen_stack:  # none while the app closes: nothing to show
-            if isinstance(screen, DashboardScreen):
-                screen.show(budget)
         self._announce(budget)
 
     def get_screen_dashboard(self) -> DashboardScreen:

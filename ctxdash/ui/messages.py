@@ -15,6 +15,8 @@ class BudgetChanged(Message, bubble=False):
     """A new budget for the session on screen."""
 
     budget: Budget
+    preview: bool = False
+    """From the live window alone, while the history is still being read."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, BudgetChanged)
