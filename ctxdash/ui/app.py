@@ -44,8 +44,6 @@ from ctxdash.ui.demo_actions import DemoActions
 from ctxdash.ui.format import compact, home_short, one_line, truncate
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
-from ctxdash.ui.screens.help import HelpScreen
-from ctxdash.ui.screens.sessions import SessionListScreen
 
 if TYPE_CHECKING:
     from ctxdash.synth.demo import Demo
@@ -252,7 +250,11 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         if transcript is not None:
             preview = await asyncio.to_thread(monitor.preview)
             if preview is not None:
-                self.post_message(BudgetChanged(preview, preview=True))
+                # Painted before the whole parse starts: that thread would slow the frame.
+                painted = asyncio.Event()
+                self.post_message(BudgetChanged(preview, preview=True, painted=painted))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(painted.wait(), 1.0)
         async for changes in self._changes(monitor):
             if changes is None:  # the watchers are up: read everything once
                 await self._refresh(monitor, None)
@@ -349,6 +351,8 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         for screen in self.screen_stack:  # none while the app closes: nothing to show
             if isinstance(screen, DashboardScreen):
                 screen.show(budget, note="reading the history…" if message.preview else "")
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
         if message.preview:
             return  # said of the session once its history is read
         if not self._named:  # the first budget of a session names it
@@ -463,6 +467,8 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                 "warn": compact(self.budget.thresholds.warn),
                 "critical": compact(self.budget.thresholds.critical),
             }
+        from ctxdash.ui.screens.help import HelpScreen  # on first use: startup stays quick
+
         self.push_screen(HelpScreen(keys, **levels))
 
     def action_next_theme(self) -> None:
@@ -479,6 +485,8 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
     async def action_sessions(self) -> None:
         rows = await asyncio.to_thread(list_sessions, self.settings.config, limit=500)
         current = self.monitor.transcript if self.monitor else None
+        from ctxdash.ui.screens.sessions import SessionListScreen  # on first use
+
         chosen = await self.push_screen_wait(SessionListScreen(rows, current))
         if chosen is not None and chosen != current:
             previous = current

@@ -17,8 +17,6 @@ from ctxdash.core.checkpoints import actions
 from ctxdash.core.checkpoints.workstate import extract_work_state
 from ctxdash.core.clipboard import CopyResult, copy_text
 from ctxdash.ui.format import compact
-from ctxdash.ui.screens.fork import ForkPicker
-from ctxdash.ui.screens.summary import SummaryPreview
 
 if TYPE_CHECKING:
     from ctxdash.ui.app import CtxDashApp
@@ -70,6 +68,8 @@ class CheckpointActions(_Base):
             self._failed("Fork", ActionError(str(err)))
             return
         prompts = [(p.uuid, p.text) for p in work.latest_asks if p.uuid]
+        from ctxdash.ui.screens.fork import ForkPicker  # on first use: startup stays quick
+
         choice = await self.push_screen_wait(ForkPicker(prompts))
         if choice is None:
             return
@@ -115,6 +115,9 @@ class CheckpointActions(_Base):
         except ActionError as err:
             self._failed("Summary", err)
             return
+        # Imported on first use: it brings a Markdown renderer, which startup does not need.
+        from ctxdash.ui.screens.summary import SummaryPreview
+
         choice = await self.push_screen_wait(
             SummaryPreview(preview.markdown, preview.tokens, preview.source_tokens, preview.budget)
         )

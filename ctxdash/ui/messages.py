@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +18,11 @@ class BudgetChanged(Message, bubble=False):
     budget: Budget
     preview: bool = False
     """From the live window alone, while the history is still being read."""
+    painted: asyncio.Event | None = None
+    """Set once the budget is on screen."""
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, BudgetChanged)
+        return isinstance(message, BudgetChanged) and message.painted is None
 
 
 @dataclass
