@@ -134,6 +134,15 @@ class Monitor:
         self.watched = {p for p in out if p.is_dir()}
         return list(dict.fromkeys(p for p in out if p in self.watched))
 
+    def may_matter(self, path: str) -> bool:
+        """Whether a change to ``path`` in a watched folder can change the budget or the
+        session followed: transcripts, memory files, settings, hook events, and folders
+        appearing under the session's folder. Called for every change: no I/O."""
+        if path.endswith((".jsonl", ".md", ".json")):
+            return True
+        session = str(self.session_dir)
+        return path == session or path.startswith(session + os.sep)
+
     def needs_rewatch(self, changed: set[Path]) -> bool:
         """Whether a folder appeared where subagent transcripts go (the session's folder or
         one under it) that is not watched yet: the watcher then starts again with it."""

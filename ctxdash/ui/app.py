@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +68,10 @@ class AppSettings:
     seed: int = 7
     theme: str | None = None
 
+
+#: How often the watcher looks at what the kernel reported (ms). A change is seen one to two
+#: steps after it was written; while idle, each step costs a wake-up of the watcher's thread.
+WATCH_STEP_MS = 30
 
 #: Below this many columns a toast is one short line, and only the newest one stays.
 NARROW_TOASTS = 80
@@ -284,49 +289,71 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
     async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
         """Batches of changes in the folders :meth:`Monitor.watch_paths` names, one level each.
 
-        One watcher for all of them (each watcher wakes every ``step`` ms while idle). Yields
+        One watcher for all of them, in a thread of its own: it wakes every ``step`` ms
+        while idle, and only changes that may matter reach the event loop (the parent
+        folders of a memory file, up to ``/``, see every other program's files too). Yields
         ``None`` once the watcher is running: nothing written after that is missed, so the
-        caller reads everything then; again after the watcher started over because a folder
-        for subagents appeared.
+        caller reads everything then; again after the watcher started over because a
+        folder for subagents appeared.
         """
-        from watchfiles import awatch
-
-        queue: asyncio.Queue[set[tuple[object, str]]] = asyncio.Queue()
-        options = {
-            "debounce": self.settings.debounce_ms,
-            "step": min(20, self.settings.debounce_ms),
-            "force_polling": self.settings.force_polling,
-            "poll_delay_ms": 100,
-            "recursive": False,
-        }
-
-        async def pump(folders: list[Path]) -> None:
-            async for changes in awatch(*folders, **options):  # type: ignore[arg-type]
-                queue.put_nowait(changes)
-
+        loop = asyncio.get_running_loop()
         while True:
             folders = await asyncio.to_thread(monitor.watch_paths)
-            task = asyncio.create_task(pump(folders))
+            queue: asyncio.Queue[set[tuple[object, str]] | BaseException] = asyncio.Queue()
+            stop = threading.Event()
+            thread = threading.Thread(
+                target=self._watch_thread,
+                args=(folders, monitor, stop, lambda item: self._hand(loop, queue, item)),
+                name="ctxdash-watcher",
+                daemon=True,
+            )  # fmt: skip
+            thread.start()
             try:
                 # Let the watcher take its first look (a poller needs one poll).
                 await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
                 yield None
                 while True:
-                    getter = asyncio.create_task(queue.get())
-                    done, _ = await asyncio.wait(
-                        [getter, task], return_when=asyncio.FIRST_COMPLETED
-                    )
-                    if getter not in done:
-                        getter.cancel()
-                        task.result()  # the watcher failed: surface its error
-                        return
-                    changes = getter.result()
+                    changes = await queue.get()
+                    if isinstance(changes, BaseException):
+                        raise changes  # the watcher failed: surface its error
                     changed = {Path(p) for _, p in changes}
                     if await asyncio.to_thread(monitor.needs_rewatch, changed):
                         break  # watch the new folder too, then read everything once
                     yield changes
             finally:
-                task.cancel()
+                stop.set()  # the thread sees it within one step
+
+    @staticmethod
+    def _hand(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object], item: object) -> None:
+        """From the watcher's thread to the event loop (gone once the app has closed)."""
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def _watch_thread(
+        self,
+        folders: list[Path],
+        monitor: Monitor,
+        stop: threading.Event,
+        hand: Callable[[set[tuple[object, str]] | BaseException], object],
+    ) -> None:
+        """Watch ``folders`` until ``stop``; hand each batch that may matter to the loop."""
+        from watchfiles import watch
+
+        try:
+            for changes in watch(
+                *folders,
+                watch_filter=lambda _change, path: monitor.may_matter(path),
+                debounce=self.settings.debounce_ms,
+                step=min(WATCH_STEP_MS, self.settings.debounce_ms),
+                stop_event=stop,
+                force_polling=self.settings.force_polling,
+                poll_delay_ms=100,
+                recursive=False,
+            ):
+                hand(changes)
+        except Exception as err:  # noqa: BLE001 - reported by the worker, never lost
+            if not stop.is_set():
+                hand(err)
 
     async def _refresh(self, monitor: Monitor, changed: set[Path] | None) -> None:
         try:
