@@ -106,9 +106,9 @@ class DashboardScreen(Screen[None]):
             self.set_class(budget.level == level, f"-{level}")
         word = LEVEL_WORD.get(budget.level, budget.level.upper())
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
-        title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
-        title += f" · {note}" if note else ""
+        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · "
+        title += f"{note} · " if note else ""
+        title += f"{sub}{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):
             bar.update(plain(title))  # titles come from the transcript: plain text
 
