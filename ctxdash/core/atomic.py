@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,6 +52,8 @@ def explain(err: OSError, path: Path) -> str:
 
 def _temp(path: Path) -> tuple[int, Path]:
     """A new private (0600) temporary file beside ``path``."""
+    import tempfile  # here: a warm ``ctxdash status`` writes nothing and skips the import
+
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:  # a read-only folder, a full disk
@@ -130,10 +130,12 @@ def copy_file(src: Path, dest: Path) -> Path:
         raise ActionError(explain(err, dest.parent)) from err
     if dest.exists():
         raise ActionError(f"{dest}: already exists (not overwritten)")
+    from shutil import copyfileobj
+
     fd, tmp = _temp(dest)
     try:
         with os.fdopen(fd, "wb") as fh, open_regular(src) as source:
-            shutil.copyfileobj(source, fh, 1024 * 1024)
+            copyfileobj(source, fh, 1024 * 1024)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)

@@ -8,9 +8,10 @@ evidence (the payload is the only place where Claude Code states the window it u
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from ctxdash.core import paths
 from ctxdash.core.safepath import component
@@ -25,8 +26,8 @@ def reported(session_id: str | None) -> dict[str, Any] | None:
     if not session_id:
         return None
     try:
-        data = json.loads((_folder() / f"{component(session_id)}.json").read_text())
-    except (OSError, ValueError, RecursionError):
+        data = msgspec.json.decode((_folder() / f"{component(session_id)}.json").read_bytes())
+    except (OSError, msgspec.DecodeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
