@@ -150,3 +150,38 @@ def test_only_changes_that_may_matter_reach_the_loop(long_session: synth.ClaudeH
     monitor.watch_paths()
     assert not monitor.needs_rewatch({session / "subagents"})
     assert not monitor.needs_rewatch({long_session.transcript})
+
+
+async def test_the_preview_does_not_wait_for_the_tokenizer(
+    long_session: synth.ClaudeHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokenizer takes a while to load: the first budget on screen does not wait."""
+    from ctxdash.core.transcript import tokens
+    from ctxdash.ui.app import AppSettings, make_app
+
+    loaded = threading.Event()
+
+    def slow_counter() -> HeuristicCounter:
+        assert loaded.wait(20), "never released"
+        return COUNTER
+
+    monkeypatch.setattr(tokens, "default_counter", slow_counter)
+    app = make_app(
+        AppSettings(config=Config(bell=False), transcript=long_session.transcript, watch=True)
+    )
+    try:
+        async with app.run_test(size=(100, 30)):
+            for _ in range(400):
+                if app.budget is not None:
+                    break
+                await asyncio.sleep(0.025)
+            assert app.budget is not None and app.previewing
+            assert app.budget.used == long_session.expected.used
+            loaded.set()
+            for _ in range(400):
+                if not app.previewing:
+                    break
+                await asyncio.sleep(0.025)
+            assert not app.previewing
+    finally:
+        loaded.set()

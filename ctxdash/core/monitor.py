@@ -275,13 +275,18 @@ class Monitor:
         save_summary(budget)
         return budget
 
-    def preview(self) -> Budget | None:
+    def preview(self, counter: TokenCounter | None = None) -> Budget | None:
         """A first budget from the live window alone (the history is not read yet).
 
         For the dashboard to show the request size and what fills it within a moment of
         opening a long session whose parse is not saved; the full :meth:`refresh` follows.
         ``None`` when a full refresh is about as quick (a saved state, a small file, a long
         live window). Nothing is saved: the preview is never the session's state.
+
+        Args:
+            counter: Counts the window's texts (default: the monitor's); the dashboard
+                passes the byte heuristic, so that the preview never waits for the
+                tokenizer to load.
         """
         if self.tracker.loaded_from_cache or not self.tracker.cold:
             return None
@@ -291,14 +296,15 @@ class Monitor:
             return None
         if state is None:
             return None
-        state.flush(self.counter)
-        memory = self._scan_memory(state)
+        counter = counter or self.counter
+        state.flush(counter)
+        memory = self._scan_memory(state, counter)
         return build_budget(
             state,
             self.transcript,
             config=self.config,
             claude_root=self.root,
-            counter=self.counter,
+            counter=counter,
             window_override=self.window_override,
             subagents=[] if state.sidechain else inline_subagents(state),
             env=load_claude_env(self.root, state.cwd),
@@ -314,13 +320,15 @@ class Monitor:
             for p in changed
         )
 
-    def _scan_memory(self, state: SessionState | None = None) -> list[MemoryFile]:
+    def _scan_memory(
+        self, state: SessionState | None = None, counter: TokenCounter | None = None
+    ) -> list[MemoryFile]:
         state = state or self.tracker.state
         if not state.cwd or state.sidechain:
             return []
         info = model_info(state.model)
         factor = state.resolver.calibration.factor(info.tokenizer)
-        count = self.counter.count
+        count = (counter or self.counter).count
         return discover_memory(
             state.cwd,
             count=lambda text: round(count(text) * factor),

@@ -37,7 +37,7 @@ from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.plain import clean as untrusted
-from ctxdash.core.transcript.tokens import TokenCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter, TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
@@ -108,11 +108,13 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         super().__init__()
         self.settings = settings
         self.clock = clock
+        #: Load the tokenizer in the background once the first budget is on screen (the
+        #: first new turn should not wait for it; the first frame should not either).
+        self._preload = counter is None
         if counter is None:
-            from ctxdash.core.transcript.tokens import CachedCounter, preload_in_background
+            from ctxdash.core.transcript.tokens import CachedCounter
 
             counter = CachedCounter()
-            preload_in_background()  # the first new turn should not wait for it
         self.counter = counter
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
@@ -253,13 +255,19 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             await self._refresh(monitor, None)
             return
         if transcript is not None:
-            preview = await asyncio.to_thread(monitor.preview)
+            estimate = HeuristicCounter() if self._preload else None  # no tokenizer wait
+            preview = await asyncio.to_thread(monitor.preview, estimate)
             if preview is not None:
                 # Painted before the whole parse starts: that thread would slow the frame.
                 painted = asyncio.Event()
                 self.post_message(BudgetChanged(preview, preview=True, painted=painted))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(painted.wait(), 1.0)
+        if self._preload:
+            self._preload = False
+            from ctxdash.core.transcript.tokens import preload_in_background
+
+            preload_in_background()
         async for changes in self._changes(monitor):
             if changes is None:  # the watchers are up: read everything once
                 await self._refresh(monitor, None)
