@@ -103,7 +103,8 @@ async def test_reading_then_preview_then_history(
             gates["refresh"].set()
             await until(lambda: not app.previewing)
             await pilot.pause()
-            assert app.budget is not None and app.budget is not preview
+            assert app.budget is not None
+            assert app.budget is not preview
             assert app.budget.used == preview.used
             assert app.budget.compactions
             assert "reading the history" not in title()
@@ -175,7 +176,8 @@ async def test_the_preview_does_not_wait_for_the_tokenizer(
                 if app.budget is not None:
                     break
                 await asyncio.sleep(0.025)
-            assert app.budget is not None and app.previewing
+            assert app.budget is not None
+            assert app.previewing
             assert app.budget.used == long_session.expected.used
             loaded.set()
             for _ in range(400):

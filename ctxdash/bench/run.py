@@ -283,16 +283,24 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
         )
         if out.returncode != 0:
             return [*rows, f"| dashboard first paint | failed | | | {out.stderr[-200:]!r} |"]
-        paints.append(json.loads(out.stdout.strip().splitlines()[-1])["first_paint_s"])
-    rows.append(
+        paints.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    previews = sum(1 for p in paints if p["preview"])
+    rows += [
         _row(
             "dashboard first paint, 1 GB, cold",
-            statistics.median(paints),
+            statistics.median(p["first_paint_s"] for p in paints),
             "s",
             1.0,
-            "process start → budget on screen",
-        )
-    )
+            f"process start → a budget on screen (live window: {previews} of {len(paints)} runs)",
+        ),
+        _row(
+            "dashboard, 1 GB, whole history on screen",
+            statistics.median(p["complete_s"] for p in paints),
+            "s",
+            None,
+            "read in a thread after the first paint",
+        ),
+    ]
     rows.append(_row("generate the 1 GB transcript", gen, "s", None, "synth, not a goal"))
     return rows
 

@@ -148,9 +148,7 @@ class Monitor:
         one under it) that is not watched yet: the watcher then starts again with it."""
         session = self.session_dir
         return any(
-            p not in self.watched
-            and (p == session or session in p.parents)
-            and p.is_dir()
+            p not in self.watched and (p == session or session in p.parents) and p.is_dir()
             for p in changed
         )
 

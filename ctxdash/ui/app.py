@@ -15,8 +15,9 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -175,10 +176,13 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
     @work(exclusive=True, group="watcher", name="session-finder", exit_on_error=False)
     async def find_session(self) -> None:
         """Resolve the session to show (a blocking look at the folders: off the event loop)."""
+        transcript = self.settings.transcript
         try:
-            transcript = self.settings.transcript or await asyncio.to_thread(
-                resolve_session, self.settings.session, anywhere=self.settings.session is not None
-            )
+            if transcript is None:
+                transcript = await asyncio.to_thread(
+                    partial(resolve_session, anywhere=self.settings.session is not None),
+                    self.settings.session,
+                )
         except NoSessionYet as err:
             self.event(f"{err}", "bold")
             self.notify(str(err), title="Waiting for Claude Code", timeout=30)
@@ -311,7 +315,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             stop = threading.Event()
             thread = threading.Thread(
                 target=self._watch_thread,
-                args=(folders, monitor, stop, lambda item: self._hand(loop, queue, item)),
+                args=(folders, monitor, stop, partial(self._hand, loop, queue)),
                 name="ctxdash-watcher",
                 daemon=True,
             )  # fmt: skip
@@ -332,7 +336,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                 stop.set()  # the thread sees it within one step
 
     @staticmethod
-    def _hand(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object], item: object) -> None:
+    def _hand(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any], item: object) -> None:
         """From the watcher's thread to the event loop (gone once the app has closed)."""
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(queue.put_nowait, item)
@@ -342,7 +346,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         folders: list[Path],
         monitor: Monitor,
         stop: threading.Event,
-        hand: Callable[[set[tuple[object, str]] | BaseException], object],
+        hand: Callable[[Any], object],
     ) -> None:
         """Watch ``folders`` until ``stop``; hand each batch that may matter to the loop."""
         from watchfiles import watch

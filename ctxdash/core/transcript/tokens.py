@@ -12,10 +12,10 @@ samples and scaled by length; :func:`is_sampled` says which counts are such esti
 
 from __future__ import annotations
 
+import _thread
 import hashlib
 import marshal
 import os
-import _thread
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
