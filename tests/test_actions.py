@@ -39,7 +39,13 @@ def test_snapshot_round_trip(home: synth.ClaudeHome) -> None:
     data = json.loads(path.read_text())
     for key in ("session_id", "model", "created_at", "context_window"):
         assert key in data
-    assert set(data["context_window"]) == {"total", "used", "available", "position_percent"}
+    assert set(data["context_window"]) == {
+        "total",
+        "used",
+        "available",
+        "position_percent",
+        "window",
+    }
     assert data["context_window"]["used"] == home.expected.used
     copy = Path(snap.transcript_copy or "")
     assert copy.read_bytes() == home.transcript.read_bytes()
@@ -158,3 +164,19 @@ def test_unknown_session_for_an_action(
 ) -> None:
     assert main(["fork", "nope"]) == 1
     assert "no session 'nope'" in capsys.readouterr().err
+
+
+def test_snapshot_and_handoff_measure_the_budget_on_a_1m_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Users keep a 200K budget on a 1M window: "available" is what is left of the budget.
+    h = synth.build_claude_home(tmp_path / "claude", seed=4, name="opus_1m")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(h.root))
+    _, snap = snapshot(h.transcript, config=Config(), counter=COUNTER)
+    cw = snap.context_window
+    assert (cw.total, cw.window) == (200_000, 1_000_000)
+    assert cw.available == max(0, 200_000 - cw.used)
+    assert cw.position_percent == round(100 * cw.used / 200_000, 1)
+    _, package = handoff(h.transcript, to_agent="x", config=Config(), counter=COUNTER)
+    assert package.session_context["available_tokens"] == cw.available
+    assert package.session_context["window"] == 1_000_000

@@ -13,12 +13,11 @@ from ctxdash.core.claude import memory
 from ctxdash.core.claude.memory import (
     MemoryFile,
     discover_memory,
-    import_tokens,
     memory_paths_to_watch,
     memory_signature,
     project_key,
-    strip_block_comments,
 )
+from ctxdash.core.claude.memory_text import import_tokens, strip_block_comments
 
 
 def words(text: str) -> int:

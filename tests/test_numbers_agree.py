@@ -8,9 +8,9 @@ import pytest
 
 from ctxdash import synth
 from ctxdash.cli.textout import render_status
-from ctxdash.core.budget import plan_bucket
 from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.config import Config
+from ctxdash.core.plan import plan_bucket
 from ctxdash.core.status import session_budget
 from ctxdash.core.transcript.tokens import HeuristicCounter
 from tests import transcripts as tr
@@ -74,3 +74,20 @@ def test_session_list_agrees_with_the_dashboard_before_the_first_reply(claude: P
     assert row.used == b.used
     assert row.used_source == b.used_source == "estimate"
     assert row.level == b.level
+
+
+@pytest.mark.parametrize("name", ["compaction_no_reply", "compaction_no_reply_post_tokens"])
+def test_session_list_agrees_with_the_dashboard_after_a_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # The file ends in a compaction: the list shows the next request's estimate, as `status`
+    # does, not the boundary's postTokens (which leaves out the system prompt and tools).
+    home = synth.build_claude_home(tmp_path / "claude", seed=5, name=name)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    b = session_budget(home.transcript, config=Config())
+    [row] = [r for r in list_sessions(Config()) if r.transcript == str(home.transcript)]
+    assert b.used_source == "estimate"
+    assert (row.used, row.used_source, row.level) == (b.used, b.used_source, b.level)
+    post = b.compactions[-1].post_tokens
+    if post is not None:
+        assert row.used > post

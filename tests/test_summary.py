@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -237,7 +238,7 @@ def test_archive_transcript(session: tuple[Path, WorkState], tmp_path: Path) -> 
     b = archive_transcript(path, data, "proj", "sid", now=NOW)
     assert a == b  # one copy per transcript state
     assert a.parent == data / "archives" / "proj"
-    assert a.name.startswith("sid-")
+    assert a.name == f"sid-{hashlib.sha256(before).hexdigest()[:16]}.jsonl"
     assert a.read_bytes() == before == path.read_bytes()
     assert [p.name for p in a.parent.iterdir()] == [a.name]  # no temporary file left
     with path.open("ab") as fh:

@@ -84,10 +84,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             "path": str(path),
             "session_id": snap.session_id,
             "used": cw.used,
-            "window": cw.total,
+            "budget": cw.total,
+            "window": snap.budget.window,
             "transcript_copy": snap.transcript_copy,
         },
-        f"snapshot {path}\n{cw.used:,} of {cw.total:,} tokens ({cw.position_percent}%)",
+        f"snapshot {path}\n{cw.used:,} of a {cw.total:,}-token budget ({cw.position_percent}%)",
     )
     return EXIT_OK
 

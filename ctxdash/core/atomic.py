@@ -11,6 +11,7 @@ import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from ctxdash.core.safepath import PathEscape, inside, open_regular
 
@@ -119,10 +120,17 @@ def write_text(path: Path, text: str, *, exclusive: bool = False) -> Path:
     return write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
 
 
-def copy_file(src: Path, dest: Path) -> Path:
+class Digest(Protocol):
+    """What :func:`copy_file` needs of a ``hashlib`` object."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+
+def copy_file(src: Path, dest: Path, *, digest: Digest | None = None) -> Path:
     """Copy ``src`` to a new file ``dest`` atomically (never replacing ``dest``).
 
-    The copy is taken from the bytes as they are now; ``src`` is only read.
+    The copy is taken from the bytes as they are now; ``src`` is only read, once: a ``hashlib``
+    object given as ``digest`` is updated with the bytes copied.
     """
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +143,11 @@ def copy_file(src: Path, dest: Path) -> Path:
     fd, tmp = _temp(dest)
     try:
         with os.fdopen(fd, "wb") as fh, open_regular(src) as source:
-            copyfileobj(source, fh, 1024 * 1024)
+            if digest is None:
+                copyfileobj(source, fh, 1024 * 1024)
+            while digest is not None and (chunk := source.read(1024 * 1024)):
+                digest.update(chunk)
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)

@@ -177,3 +177,59 @@ def thresholds(budget: int, config: Config, autocompact_at: int) -> Thresholds:
 def level_of(used: int, t: Thresholds) -> str:
     """``ok``, ``warn`` or ``critical``."""
     return lv.level_name(used, t.warn, t.critical)
+
+
+class Limits(msgspec.Struct, kw_only=True, frozen=True):
+    """A session's window, auto-compact point, budget and levels, decided together."""
+
+    window: WindowInfo
+    autocompact: Autocompact
+    budget: int
+    budget_source: str
+    thresholds: Thresholds
+
+
+def session_limits(
+    info: ModelInfo,
+    *,
+    env: ClaudeEnv,
+    config: Config,
+    version: str | None,
+    override: int | None = None,
+    max_request: int = 0,
+    set_model_1m: bool | None = None,
+    reported: int | None = None,
+    peak: int = 0,
+    auto_compactions: list[int] | None = None,
+    learn: bool = True,
+) -> Limits:
+    """The one way from a session's evidence to its limits (``ctxdash status``, the dashboard
+    and the session list agree): the window, the auto-compact point corrected by what the
+    transcript showed (``learn``; not for subagents, which never compact on their own), the
+    budget and its levels."""
+    win = decide_window(
+        info,
+        env=env,
+        config=config,
+        override=override,
+        max_request=max_request,
+        set_model_1m=set_model_1m,
+        reported=reported,
+    )
+    ac = autocompact(win.size, info, version, env)
+    if learn:
+        ac = learn_autocompact(
+            ac,
+            win.size,
+            peak=peak,
+            auto_compactions=auto_compactions or [],
+            max_output=env.int_var("CLAUDE_CODE_MAX_OUTPUT_TOKENS") or info.max_output,
+        )
+    budget, source = budget_of(win.size, config)
+    return Limits(
+        window=win,
+        autocompact=ac,
+        budget=budget,
+        budget_source=source,
+        thresholds=thresholds(budget, config, ac.at),
+    )

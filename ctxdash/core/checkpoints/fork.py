@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import shutil
 import uuid as uuidlib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,13 +38,12 @@ from typing import Any
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
+from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, find_cut, parse
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.transcript.prompts import user_prompt
 from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
-#: Conversation nodes (linked by uuid/parentUuid); everything else is metadata.
 #: Per-session settings that still apply to the fork ("last one wins" lines).
 KEEP_META = frozenset(
     {
@@ -66,10 +64,6 @@ _DEC = msgspec.json.Decoder()
 _ENC = msgspec.json.encode
 
 
-class ForkError(ActionError):
-    """The fork cannot be made; the message says why. Nothing was written."""
-
-
 class ForkResult(msgspec.Struct, kw_only=True):
     """What a fork (or a seeded session) wrote."""
 
@@ -82,171 +76,6 @@ class ForkResult(msgspec.Struct, kw_only=True):
     forked_from: dict[str, str | None]
     #: Lines of the original left out, by reason (line type, ``after-cut``, ``off-chain`` ...).
     dropped: dict[str, int] = msgspec.field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Rec:
-    """One decoded line of a transcript."""
-
-    pos: int
-    raw: bytes
-    obj: dict[str, Any]
-    type: str
-    uuid: str | None
-    parent: str | None
-    side: bool
-    group: str | None = None
-    uses: list[str] = field(default_factory=list)
-    results: list[str] = field(default_factory=list)
-
-    @property
-    def conv(self) -> bool:
-        """A node of the main conversation chain."""
-        return self.type in CONVERSATION_TYPES and self.uuid is not None and not self.side
-
-    @property
-    def message(self) -> bool:
-        return self.type in ("user", "assistant")
-
-
-def _rec(pos: int, raw: bytes, obj: dict[str, Any]) -> _Rec:
-    """Index one decoded line: ids, parent, tool calls or results, reply group."""
-
-    def text(key: str) -> str | None:
-        value = obj.get(key)
-        return value if isinstance(value, str) else None
-
-    side = obj.get("isSidechain") is True
-    rec = _Rec(pos, raw, obj, text("type") or "", text("uuid"), text("parentUuid"), side)
-    msg = obj["message"] if isinstance(obj.get("message"), dict) else {}
-    content = msg.get("content")
-    for block in content if isinstance(content, list) else ():
-        kind = block.get("type") if isinstance(block, dict) else None
-        if rec.type == "assistant" and kind == "tool_use" and isinstance(block.get("id"), str):
-            rec.uses.append(block["id"])
-        elif (
-            rec.type == "user"
-            and kind == "tool_result"
-            and isinstance(block.get("tool_use_id"), str)
-        ):
-            rec.results.append(block["tool_use_id"])
-    if rec.type == "assistant":
-        key = msg.get("id") or obj.get("requestId") or rec.uuid
-        rec.group = key if isinstance(key, str) else f"#{pos}"
-    return rec
-
-
-def _parse(data: bytes) -> tuple[list[_Rec], int]:
-    """Decode every line; returns the records and the number of undecodable lines."""
-    recs: list[_Rec] = []
-    bad = 0
-    for pos, raw in enumerate(data.split(b"\n")):
-        if not raw.strip():
-            continue
-        try:
-            obj = _DEC.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            obj = None
-        if not isinstance(obj, dict):
-            bad += 1
-            continue
-        recs.append(_rec(pos, raw, obj))
-    return recs, bad
-
-
-class _Chain:
-    """The main-chain index of a transcript: walk parents, group replies."""
-
-    def __init__(self, recs: list[_Rec]) -> None:
-        self.by_uuid = {r.uuid: r for r in recs if r.uuid is not None and not r.side}
-        self.main = [r for r in recs if r.conv]
-        self.groups: dict[str, list[_Rec]] = {}
-        for r in self.main:
-            if r.group is not None:
-                self.groups.setdefault(r.group, []).append(r)
-
-    def resolve(self, uid: str | None) -> _Rec | None:
-        """The first conversation node at or above ``uid`` (progress lines are skipped)."""
-        seen: set[str] = set()
-        while uid is not None and uid not in seen:
-            seen.add(uid)
-            node = self.by_uuid.get(uid)
-            if node is None:
-                return None
-            if node.conv:
-                return node
-            uid = node.parent
-        return None
-
-    def up(self, rec: _Rec) -> _Rec | None:
-        """The conversation parent; a compaction boundary leads to its logical parent."""
-        parent = self.resolve(rec.parent)
-        if parent is None and rec.obj.get("subtype") == "compact_boundary":
-            parent = self.resolve(rec.obj.get("logicalParentUuid"))
-        return parent
-
-    def ancestors(self, rec: _Rec | None) -> list[_Rec]:
-        """``rec`` and its ancestors, newest first."""
-        out: list[_Rec] = []
-        seen: set[int] = set()
-        while rec is not None and rec.pos not in seen:
-            seen.add(rec.pos)
-            out.append(rec)
-            rec = self.up(rec)
-        return out
-
-    def nearest_message(self, rec: _Rec | None) -> _Rec | None:
-        """The first user/assistant line at or above ``rec``."""
-        return next((r for r in self.ancestors(rec) if r.message), None)
-
-    def kept_parent(self, rec: _Rec, kept: set[int]) -> str | None:
-        """uuid of the nearest kept ancestor by ``parentUuid`` (the re-linked parent)."""
-        parent, seen = self.resolve(rec.parent), set()
-        while parent is not None and parent.pos not in kept and parent.pos not in seen:
-            seen.add(parent.pos)
-            parent = self.resolve(parent.parent)
-        return parent.uuid if parent is not None and parent.pos in kept else None
-
-    def select(self, cut: _Rec) -> set[int]:
-        """Positions of the conversation lines kept for a fork ending at ``cut``."""
-        anc = self.ancestors(cut)
-        kept = {r.pos for r in anc}
-        uses = {u for r in anc for u in r.uses}
-        answered = {t for r in anc for t in r.results}
-        groups = {r.group for r in anc if r.group is not None}
-        side: set[int] = set()
-        for r in self.main:
-            if r.pos > cut.pos:
-                break
-            parent = self.resolve(r.parent)
-            if r.pos in kept or parent is None or parent.pos not in kept:
-                continue
-            if r.type == "assistant":
-                ok = r.group in groups
-            elif r.type == "user":
-                ok = bool(r.results) and all(t in uses and t not in answered for t in r.results)
-            else:
-                ok = parent.pos in side
-            if ok:
-                kept.add(r.pos)
-                side.add(r.pos)
-                uses.update(r.uses)
-                answered.update(r.results)
-        return kept
-
-    def split_reply(self, kept: set[int], cut: _Rec) -> _Rec | None:
-        """First line of the last kept reply if the cut splits it, else ``None``."""
-        last = next((r for r in reversed(self.main) if r.pos in kept and r.group), None)
-        if last is None or last.group is None:
-            return None
-        lines = self.groups[last.group]
-        answered = {t for r in self.main if r.pos in kept for t in r.results}
-        mine = [r for r in lines if r.pos in kept]
-        if any(r.pos > cut.pos for r in lines) or any(
-            u not in answered for r in mine for u in r.uses
-        ):
-            return mine[0]
-        return None
 
 
 def _iso(now: datetime | None) -> str:
@@ -299,53 +128,7 @@ def _read(path: Path) -> bytes:
         raise ForkError(explain(err, path)) from err
 
 
-def _is_prompt(rec: _Rec) -> bool:
-    """A prompt the user typed (the one rule of :mod:`ctxdash.core.transcript.prompts`)."""
-    obj = rec.obj
-    if rec.type != "user" or rec.results:
-        return False
-    msg = obj.get("message")
-    content = msg.get("content") if isinstance(msg, dict) else None
-    text = user_prompt(
-        is_meta=bool(obj.get("isMeta")),
-        is_summary=bool(obj.get("isCompactSummary")),
-        content=content,
-    )
-    return text is not None
-
-
-def _find_cut(chain: _Chain, recs: list[_Rec], at: str | None, last: int | None) -> _Rec:
-    leaf = next((r for r in reversed(chain.main) if r.message), None)
-    if leaf is None:
-        raise ForkError("nothing to fork: the transcript has no user or assistant message")
-    if at is not None:
-        hits = [r for r in recs if r.uuid == at]
-        if not hits and len(at) >= 8:
-            hits = [r for r in recs if r.uuid and r.uuid.startswith(at)]
-            if len({r.uuid for r in hits}) > 1:
-                raise ForkError(f"{at}: more than one message starts with this")
-        if not hits:
-            raise ForkError(f"{at}: no message with this uuid in the transcript")
-        rec = hits[-1]
-        if rec.side:
-            raise ForkError(f"{at}: a subagent (sidechain) message; pick a main-chain message")
-        if not rec.message:
-            raise ForkError(f"{at}: a {rec.type or 'untyped'} line, not a user/assistant message")
-        return chain.by_uuid.get(rec.uuid or "", rec)
-    if last is None:
-        return leaf
-    if last < 1:
-        raise ForkError(f"--last {last}: give a number of turns of 1 or more")
-    prompts = [r for r in chain.ancestors(leaf) if _is_prompt(r)]
-    if last >= len(prompts):
-        raise ForkError(f"--last {last}: the session has {len(prompts)} prompt(s); one must stay")
-    cut = chain.nearest_message(chain.up(prompts[last - 1]))
-    if cut is None:
-        raise ForkError(f"--last {last}: nothing is left before that prompt")
-    return cut
-
-
-def _title(recs: list[_Rec]) -> str | None:
+def _title(recs: list[Rec]) -> str | None:
     """The original's title: the last custom title, else AI title, else summary."""
     keys = {"custom-title": "customTitle", "ai-title": "aiTitle", "summary": "summary"}
     found = {r.type: r.obj.get(keys[r.type]) for r in recs if r.type in keys}
@@ -373,7 +156,7 @@ def _write(target: Path, lines: list[bytes]) -> None:
 
 
 def _emit(
-    recs: list[_Rec], chain: _Chain, kept: set[int], cut: _Rec, new_id: str, replace: bool
+    recs: list[Rec], chain: Chain, kept: set[int], cut: Rec, new_id: str, replace: bool
 ) -> tuple[list[bytes], dict[str, int], int]:
     """The fork's lines, the dropped lines by reason, the content-replacement lines kept."""
     uses = {u for r in chain.main if r.pos in kept for u in r.uses}
@@ -464,9 +247,9 @@ def fork_session(
     if at is not None and last is not None:
         raise ForkError("give either a message uuid or a number of turns, not both")
     new_id = _new_id(new_id)
-    recs, malformed = _parse(_read(transcript))
-    chain = _Chain(recs)
-    cut = _find_cut(chain, recs, at, last)
+    recs, malformed = parse(_read(transcript))
+    chain = Chain(recs)
+    cut = find_cut(chain, recs, at, last)
     while (first := chain.split_reply(kept := chain.select(cut), cut)) is not None:
         earlier = chain.nearest_message(chain.up(first))
         if earlier is None:
@@ -547,7 +330,7 @@ def validate_fork(path: Path) -> list[str]:
     if path.suffix != ".jsonl" or not _is_lower_uuid(path.stem):
         problems.append(f"{path.name}: the file name is not <lowercase uuid>.jsonl")
     try:
-        recs, bad = _parse(path.read_bytes())
+        recs, bad = parse(path.read_bytes())
     except OSError as err:
         return [*problems, explain(err, path)]
     if bad:
@@ -561,7 +344,7 @@ def validate_fork(path: Path) -> list[str]:
     if conv and conv[0].parent is not None:
         problems.append(f"the first conversation line has parentUuid {conv[0].parent}")
     nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION_TYPES or r.parent)]
-    by_uuid: dict[str, _Rec] = {}
+    by_uuid: dict[str, Rec] = {}
     for r in nodes:
         if r.uuid in by_uuid:
             problems.append(f"duplicate uuid {r.uuid}")

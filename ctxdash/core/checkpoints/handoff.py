@@ -48,7 +48,7 @@ def build_handoff(
 ) -> Handoff:
     """Assemble and validate a handoff package for a session."""
     now = now or datetime.now(UTC)
-    available = max(0, budget.window - budget.used)
+    available = budget.budget_left  # of the budget (200K by default), not of a 1M window
     completed = [t.content for t in work.todos if t.status == "completed"]
     open_todos = [t.content for t in work.todos if t.status != "completed"]
     warnings = []
@@ -65,8 +65,10 @@ def build_handoff(
         session_context={
             "session_id": budget.session_id,
             "model": budget.model,
-            "context_position": round(100 * budget.used / budget.window, 1),
+            "context_position": round(100 * budget.used / budget.budget, 1),
             "available_tokens": available,
+            "budget": budget.budget,
+            "window": budget.window,
             "user_language": None,
         },
         task_context={

@@ -43,12 +43,18 @@ STALE_SECONDS = 600
 
 
 class ContextWindow(msgspec.Struct, kw_only=True):
-    """Where the session stands in its window: total, used, available, position (%)."""
+    """Where the session stands in its budget: total, used, available, position (%).
+
+    ``total`` is the budget the user plans to spend (200K by default, also on a 1M window),
+    so ``available`` is what is left of it; ``window`` is the model's whole window.
+    """
 
     total: int
     used: int
     available: int
     position_percent: float
+    #: The model's window (0 in snapshots written before it was recorded).
+    window: int = 0
 
 
 class Snapshot(msgspec.Struct, kw_only=True):
@@ -125,10 +131,11 @@ def take_snapshot(
             model=budget.model,
             created_at=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             context_window=ContextWindow(
-                total=budget.window,
+                total=budget.budget,
                 used=budget.used,
-                available=max(0, budget.window - budget.used),
-                position_percent=round(100 * budget.used / budget.window, 1),
+                available=budget.budget_left,
+                position_percent=round(100 * budget.used / budget.budget, 1),
+                window=budget.window,
             ),
             persistence={
                 "auto_load_history": True,
@@ -201,7 +208,8 @@ def load_snapshot(path: Path) -> Snapshot:
     if snap.format != FORMAT:
         raise ActionError(f"{path}: unknown snapshot format {snap.format!r}")
     cw = snap.context_window
-    if cw.used != snap.budget.used or cw.total != snap.budget.window:
+    # ``total`` is the budget (snapshots of earlier builds: the window).
+    if cw.used != snap.budget.used or cw.total not in (snap.budget.budget, snap.budget.window):
         raise ActionError(f"{path}: inconsistent snapshot (context_window and budget differ)")
     return snap
 

@@ -23,7 +23,7 @@ import msgspec
 from ctxdash.core.atomic import ActionError, copy_file, explain, within, write_text
 from ctxdash.core.checkpoints.workstate import ErrorItem, Pointer, WorkState
 from ctxdash.core.plain import clean
-from ctxdash.core.safepath import component, open_regular
+from ctxdash.core.safepath import component
 
 #: Section titles, in the order they appear.
 SECTIONS = (
@@ -300,7 +300,8 @@ def archive_transcript(
     """Copy the transcript to ``<data_dir>/archives/<project>/<session_id>-<hash>.jsonl``.
 
     The name carries a hash of the bytes copied, so summaries of the same transcript state
-    share one copy; a grown transcript gets a new one. ``now`` is kept for callers' sake.
+    share one copy; a grown transcript gets a new one. The transcript is read once: it is
+    hashed while it is copied. ``now`` is kept for callers' sake.
 
     Raises:
         ActionError: the transcript vanished or the copy cannot be written.
@@ -308,31 +309,16 @@ def archive_transcript(
     del now
     folder = within(data_dir / "archives" / component(project, "unknown-project"), data_dir)
     stem = component(session_id, "session")
+    digest = hashlib.sha256()
+    copied = copy_file(
+        transcript, folder / f".{stem}-{os.getpid()}-{time.time_ns()}.copy", digest=digest
+    )
+    target = folder / f"{stem}-{digest.hexdigest()[:16]}.jsonl"
     try:
-        digest = _file_hash(transcript)
-    except OSError as err:
-        raise ActionError(explain(err, transcript)) from err
-    target = folder / f"{stem}-{digest}.jsonl"
-    if target.is_file():
-        return target
-    copied = copy_file(transcript, folder / f".{stem}-{os.getpid()}-{time.time_ns()}.copy")
-    try:
-        digest = _file_hash(copied)  # the bytes copied, should the transcript have grown
-        target = folder / f"{stem}-{digest}.jsonl"
-        if target.is_file():
-            return target
-        os.replace(copied, target)
+        if not target.is_file():
+            os.replace(copied, target)
     except OSError as err:
         raise ActionError(explain(err, target)) from err
     finally:
         copied.unlink(missing_ok=True)
     return target
-
-
-def _file_hash(path: Path) -> str:
-    """The first 16 hex digits of the SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open_regular(path) as fh:  # never waits on a FIFO
-        while chunk := fh.read(1024 * 1024):
-            h.update(chunk)
-    return h.hexdigest()[:16]

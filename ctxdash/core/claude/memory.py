@@ -10,7 +10,6 @@ loaded): 1 always loaded, 2 loaded by the current work, 3 related (``paths:`` ru
 from __future__ import annotations
 
 import os
-import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -18,22 +17,22 @@ from pathlib import Path
 
 import msgspec
 
+from ctxdash.core.claude.memory_text import (
+    count_lines,
+    has_paths,
+    import_tokens,
+    split_frontmatter,
+    strip_block_comments,
+    truncate_auto_memory,
+)
 from ctxdash.core.safepath import usable_dir
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 LINE_BUDGET = 500
-AUTO_MEMORY_MAX_LINES = 200
-AUTO_MEMORY_MAX_BYTES = 25_000
 NESTED_MAX_DEPTH = 3
 NESTED_MAX_DIRS = 2_000
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_COMMENT_START = re.compile(r"^ {0,3}<!--")
-_CODE_SPAN = re.compile(r"(`+).*?(?<!`)\1(?!`)")
-_IMPORT = re.compile(r"(?:^|(?<=\s))@((?:[^\s\\]|\\ )+)")
-_FRONTMATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
-_PATHS_KEY = re.compile(r"^paths[ \t]*:[ \t]*(.*)$", re.M)
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
 
@@ -113,96 +112,6 @@ def project_key(path: str) -> str:
 
 
 # --- text processing -------------------------------------------------------------------------
-
-
-def _fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:
-    """Track fenced code blocks; return the new fence and whether ``line`` is code."""
-    match = _FENCE.match(line)
-    if fence is None:
-        return (match.group(1), True) if match else (None, False)
-    if match is None:
-        return fence, True
-    closes = match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
-    if closes and not line[match.end() :].strip():
-        return None, True
-    return fence, True
-
-
-def strip_block_comments(text: str) -> str:
-    """Remove HTML comments that start a line (outside code fences), as Claude Code does."""
-    out: list[str] = []
-    pending: list[str] = []  # lines of a comment not closed yet
-    fence: str | None = None
-    for line in text.splitlines(keepends=True):
-        if pending:
-            pending.append(line)
-            end = line.find("-->")
-            if end >= 0:
-                rest = line[end + 3 :]
-                if rest.strip():
-                    out.append(rest)
-                pending = []
-            continue
-        fence, is_code = _fence_step(line, fence)
-        if is_code or not _COMMENT_START.match(line):
-            out.append(line)
-            continue
-        end = line.find("-->", line.index("<!--") + 4)
-        if end < 0:
-            pending = [line]
-        elif line[end + 3 :].strip():
-            out.append(line[end + 3 :])
-    return "".join(out + pending)  # an unclosed comment is kept
-
-
-def import_tokens(text: str) -> list[str]:
-    """The raw ``@path`` tokens outside code fences and code spans, in order."""
-    found: list[str] = []
-    fence: str | None = None
-    for line in text.splitlines():
-        fence, is_code = _fence_step(line, fence)
-        if is_code:
-            continue
-        for match in _IMPORT.finditer(_CODE_SPAN.sub("\x00", line)):  # not whitespace
-            token = match.group(1).split("#", 1)[0].replace("\\ ", " ")
-            if token and (token[0].isalnum() or token[0] in "._~/-"):
-                found.append(token)
-    return found
-
-
-def _split_frontmatter(text: str) -> tuple[str, str]:
-    match = _FRONTMATTER.match(text)
-    return (match.group(1), text[match.end() :]) if match else ("", text)
-
-
-def _has_paths(frontmatter: str) -> bool:
-    """Whether YAML frontmatter declares a non-empty ``paths:`` key."""
-    match = _PATHS_KEY.search(frontmatter)
-    if not match:
-        return False
-    value = match.group(1).strip()
-    if value:
-        return value not in ("[]", "''", '""', "null", "~")
-    following = frontmatter[match.end() :].lstrip("\r\n")
-    return following[:1] in ("-", " ", "\t")
-
-
-def _count_lines(text: str) -> int:
-    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-
-
-def _truncate_auto_memory(text: str) -> tuple[str, str | None]:
-    """Cut MEMORY.md to what Claude Code injects; return the text and a warning."""
-    total = _count_lines(text)
-    kept = "".join(text.splitlines(keepends=True)[:AUTO_MEMORY_MAX_LINES])
-    raw = kept.encode("utf-8")
-    if len(raw) > AUTO_MEMORY_MAX_BYTES:
-        cut = raw[:AUTO_MEMORY_MAX_BYTES]
-        newline = cut.rfind(b"\n")
-        kept = (cut[: newline + 1] if newline > 0 else cut).decode("utf-8", "ignore")
-    if kept == text:
-        return text, None
-    return kept, f"truncated: only the first {_count_lines(kept):,} of {total:,} lines are loaded"
 
 
 # --- filesystem helpers ----------------------------------------------------------------------
@@ -344,15 +253,15 @@ class _Collector:
         text, size = _read(path, warnings)
         body = text or ""
         if rule:
-            frontmatter, body = _split_frontmatter(body)
-            if _has_paths(frontmatter) and tier == 1:
+            frontmatter, body = split_frontmatter(body)
+            if has_paths(frontmatter) and tier == 1:
                 tier, loaded = 3, False
         if auto_memory:
-            body, note = _truncate_auto_memory(body)
+            body, note = truncate_auto_memory(body)
             if note:
                 warnings.append(note)
         body = strip_block_comments(body)
-        lines = _count_lines(text or "")
+        lines = count_lines(text or "")
         if lines > LINE_BUDGET:
             warnings.append(f"{lines:,} lines (over {LINE_BUDGET})")
         children: list[Path] = []

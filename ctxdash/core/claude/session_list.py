@@ -4,7 +4,10 @@ A full parse of thousands of transcripts would take seconds; the current size is
 main-chain reply, so reading the end of each file (and its first lines for the working
 directory) is enough. The window a status line reported for a session is used when there is one.
 A session with no reply yet (nothing in its file says how big it is) is small: it is budgeted
-in full, as the dashboard does, so both show the same estimate.
+in full, as the dashboard does, so both show the same estimate. So is a session whose file ends
+in a compaction: its next request is estimated from what follows the boundary (the parse starts
+there), as ``ctxdash status`` and the dashboard do, not taken from the boundary's
+``postTokens``, which leaves out the system prompt, tools and memory files.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ from ctxdash.core.feed import reported_window
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.records import Line, decode_line, main_reply
 from ctxdash.core.transcript.tokens import CachedCounter
-from ctxdash.core.window import autocompact, budget_of, decide_window, level_of, thresholds
+from ctxdash.core.window import level_of, session_limits
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
 #: Sessions without a reply are budgeted in full up to this size (and this many of them).
 FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
+#: Sessions that end in a compaction are budgeted in full up to this size (only what follows
+#: the boundary is parsed; the history before it is skimmed).
+COMPACTED_PARSE_BYTES = 64 * 1024 * 1024
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -119,10 +125,11 @@ def list_sessions(
             used, source = msg.usage.context, "usage"
         else:
             used, source = None, "unknown"
+        limit = COMPACTED_PARSE_BYTES if boundary is not None else FULL_PARSE_BYTES
         if (
-            used is None
+            (used is None or boundary is not None)
             and problem is None
-            and st.st_size <= FULL_PARSE_BYTES
+            and st.st_size <= limit
             and full < FULL_PARSE_MAX
         ):
             full += 1
@@ -131,12 +138,16 @@ def list_sessions(
                 rows.append(row)
                 continue
         info = model_info(model)
-        win = decide_window(
-            info, env=env, config=config, max_request=biggest, reported=reported_window(path.stem)
+        limits = session_limits(
+            info,
+            env=env,
+            config=config,
+            version=reply.version if reply else None,
+            max_request=biggest,
+            reported=reported_window(path.stem),
+            peak=biggest,
         )
-        ac = autocompact(win.size, info, reply.version if reply else None, env)
-        budget, _ = budget_of(win.size, config)
-        levels = thresholds(budget, config, ac.at)
+        budget, levels = limits.budget, limits.thresholds
         cwd = (reply.cwd if reply else None) or cwd_of(path)
         rows.append(
             SessionRow(
@@ -147,7 +158,7 @@ def list_sessions(
                 model=model,
                 used=used,
                 used_source=source,
-                window=win.size,
+                window=limits.window.size,
                 budget=budget,
                 level=level_of(used or 0, levels) if used is not None else "unknown",
                 modified=datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
@@ -161,7 +172,7 @@ def list_sessions(
 def _full_row(
     path: Path, st: os.stat_result, config: Config, counter: CachedCounter
 ) -> SessionRow | None:
-    """A session without a reply, budgeted as the dashboard budgets it."""
+    """A session without a reply, or ending in a compaction, budgeted as the dashboard does."""
     from ctxdash.core.status import session_budget
 
     try:

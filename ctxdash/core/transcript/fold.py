@@ -24,7 +24,8 @@ from collections.abc import Iterable
 import msgspec
 
 from ctxdash.core.claude.models import claude_code_keeps_thinking, model_info
-from ctxdash.core.transcript.attribution import PRIORS, Item, Resolver
+from ctxdash.core.transcript.attribution import PRIORS, Resolver
+from ctxdash.core.transcript.pieces import Item
 from ctxdash.core.transcript.prompts import user_prompt
 from ctxdash.core.transcript.records import (
     CONVERSATION_TYPES,
