@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -272,22 +272,24 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             from ctxdash.core.transcript.tokens import preload_in_background
 
             preload_in_background()
-        async for changes in self._changes(monitor):
-            if changes is None:  # the watchers are up: read everything once
-                await self._refresh(monitor, None)
-                continue
-            changed = {Path(p) for _, p in changes}
-            newer = await asyncio.to_thread(self._newer, monitor, changed)
-            if newer is not None:
-                path, hooked = newer
-                old = monitor.transcript
-                await asyncio.to_thread(monitor.switch, path)
-                why = "Claude Code started it (hook)" if hooked else "a new session started"
-                self.post_message(SessionSwitched(old, path, why))
-                self.call_later(self.watch_session)  # watch the new session's folders
-                return
-            if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
-                await self._refresh(monitor, changed)
+        # Closed on the way out (a switch, a cancelled worker): the watcher's thread stops.
+        async with contextlib.aclosing(self._changes(monitor)) as batches:
+            async for changes in batches:
+                if changes is None:  # the watcher is up: read everything once
+                    await self._refresh(monitor, None)
+                    continue
+                changed = {Path(p) for _, p in changes}
+                newer = await asyncio.to_thread(self._newer, monitor, changed)
+                if newer is not None:
+                    path, hooked = newer
+                    old = monitor.transcript
+                    await asyncio.to_thread(monitor.switch, path)
+                    why = "Claude Code started it (hook)" if hooked else "a new session started"
+                    self.post_message(SessionSwitched(old, path, why))
+                    self.call_later(self.watch_session)  # watch the new session's folders
+                    return
+                if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
+                    await self._refresh(monitor, changed)
 
     @staticmethod
     def _newer(monitor: Monitor, changed: set[Path]) -> tuple[Path, bool] | None:
@@ -298,7 +300,9 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
         newer = monitor.newer_session(changed)
         return (newer, False) if newer is not None else None
 
-    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
+    async def _changes(
+        self, monitor: Monitor
+    ) -> AsyncGenerator[set[tuple[object, str]] | None, None]:
         """Batches of changes in the folders :meth:`Monitor.watch_paths` names, one level each.
 
         One watcher for all of them, in a thread of its own: it wakes every ``step`` ms
@@ -318,7 +322,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                 args=(folders, monitor, stop, partial(self._hand, loop, queue)),
                 name="ctxdash-watcher",
                 daemon=True,
-            )  # fmt: skip
+            )
             thread.start()
             try:
                 # Let the watcher take its first look (a poller needs one poll).
