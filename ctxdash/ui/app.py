@@ -74,6 +74,9 @@ class AppSettings:
 #: steps after it was written; while idle, each step costs a wake-up of the watcher's thread.
 WATCH_STEP_MS = 30
 
+#: What the watcher's thread hands over when a folder for subagents appeared: watch again.
+REWATCH: set[tuple[object, str]] = set()
+
 #: Below this many columns a toast is one short line, and only the newest one stays.
 NARROW_TOASTS = 80
 
@@ -279,26 +282,37 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                     await self._refresh(monitor, None)
                     continue
                 changed = {Path(p) for _, p in changes}
-                newer = await asyncio.to_thread(self._newer, monitor, changed)
-                if newer is not None:
-                    path, hooked = newer
-                    old = monitor.transcript
-                    await asyncio.to_thread(monitor.switch, path)
+                old = monitor.transcript
+                try:  # one trip to a thread per batch: it decides, then reads
+                    outcome = await asyncio.to_thread(self._on_changes, monitor, changed)
+                except OSError as err:
+                    self.post_message(WatchProblem(f"cannot read {old.name}: {err}"))
+                    continue
+                if isinstance(outcome, Budget):
+                    self.post_message(BudgetChanged(outcome))
+                elif outcome is not None:
+                    path, hooked = outcome
                     why = "Claude Code started it (hook)" if hooked else "a new session started"
                     self.post_message(SessionSwitched(old, path, why))
                     self.call_later(self.watch_session)  # watch the new session's folders
                     return
-                if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
-                    await self._refresh(monitor, changed)
 
     @staticmethod
-    def _newer(monitor: Monitor, changed: set[Path]) -> tuple[Path, bool] | None:
-        """A session to follow instead (reads the event file and other transcripts)."""
+    def _on_changes(monitor: Monitor, changed: set[Path]) -> Budget | tuple[Path, bool] | None:
+        """In a thread: a session to follow instead (switched to already, and whether a hook
+        announced it), else the new budget when a file that counts changed.
+
+        Raises:
+            OSError: the transcript cannot be read.
+        """
         hooked = monitor.hooked_session(changed)
-        if hooked is not None:
-            return hooked, True
-        newer = monitor.newer_session(changed)
-        return (newer, False) if newer is not None else None
+        newer = hooked or monitor.newer_session(changed)
+        if newer is not None:
+            monitor.switch(newer)
+            return newer, hooked is not None
+        if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
+            return monitor.refresh(changed)
+        return None
 
     async def _changes(
         self, monitor: Monitor
@@ -332,8 +346,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                     changes = await queue.get()
                     if isinstance(changes, BaseException):
                         raise changes  # the watcher failed: surface its error
-                    changed = {Path(p) for _, p in changes}
-                    if await asyncio.to_thread(monitor.needs_rewatch, changed):
+                    if changes is REWATCH:
                         break  # watch the new folder too, then read everything once
                     yield changes
             finally:
@@ -366,6 +379,9 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
                 poll_delay_ms=100,
                 recursive=False,
             ):
+                if monitor.needs_rewatch({Path(p) for _, p in changes}):
+                    hand(REWATCH)
+                    return
                 hand(changes)
         except Exception as err:  # noqa: BLE001 - reported by the worker, never lost
             if not stop.is_set():
