@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ctxdash import synth
+from ctxdash.core import paths
 from ctxdash.core.config import Config
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.transcript import coldstart
@@ -141,10 +142,15 @@ def test_only_changes_that_may_matter_reach_the_loop(long_session: synth.ClaudeH
     monitor.watch_paths()
     session = monitor.session_dir
     assert monitor.may_matter(str(long_session.transcript))
+    assert monitor.may_matter(str(long_session.transcript.with_name("another-session.jsonl")))
     assert monitor.may_matter("/anywhere/CLAUDE.md")
-    assert monitor.may_matter("/state/events.jsonl")
+    assert monitor.may_matter("/anywhere/.claude/settings.json")
+    assert monitor.may_matter(str(paths.state_dir() / "events.jsonl"))
     assert monitor.may_matter(str(session / "subagents"))
+    assert monitor.may_matter(str(session / "subagents" / "agent-1.jsonl"))
     assert not monitor.may_matter("/tmp/build/output.o")
+    assert not monitor.may_matter("/tmp/other-tool/cache.json")
+    assert not monitor.may_matter("/tmp/other-tool/log.jsonl")
     assert not monitor.may_matter(str(session) + "-other")
     (session / "subagents").mkdir(parents=True)
     assert monitor.needs_rewatch({session / "subagents"})

@@ -89,6 +89,9 @@ class Monitor:
         self.memory_dirs: set[Path] = set()
         #: The folders :meth:`watch_paths` last returned.
         self.watched: set[Path] = set()
+        self._session_prefix = str(self.session_dir)
+        #: Folders where a changed ``.jsonl`` file matters (transcripts, hook events).
+        self._jsonl_dirs = {str(self.project_dir), str(paths.state_dir())}
         #: Where each other transcript of the project ended when last looked at (the end of
         #: its last complete line): only what is appended after that can make us follow it.
         self.others: dict[Path, int] = {}
@@ -132,15 +135,22 @@ class Monitor:
             self.memory_dirs = {Path(d) for d in dirs}
             out += [d for d in self.memory_dirs if d.exists()]
         self.watched = {p for p in out if p.is_dir()}
+        self._session_prefix = str(self.session_dir)
+        self._jsonl_dirs = {str(self.project_dir), str(state)}
         return list(dict.fromkeys(p for p in out if p in self.watched))
 
     def may_matter(self, path: str) -> bool:
         """Whether a change to ``path`` in a watched folder can change the budget or the
-        session followed: transcripts, memory files, settings, hook events, and folders
-        appearing under the session's folder. Called for every change: no I/O."""
-        if path.endswith((".jsonl", ".md", ".json")):
+        session followed: a transcript of the project, the hook events, anything under the
+        session's folder (subagents), a memory file or a settings file. Called for every
+        change the watcher sees (the parent folders of a memory file, up to ``/``, see every
+        other program's files too): no I/O."""
+        name = os.path.basename(path)
+        if name.endswith(".md") or name in SETTINGS_NAMES:
             return True
-        session = str(self.session_dir)
+        if name.endswith(".jsonl") and os.path.dirname(path) in self._jsonl_dirs:
+            return True
+        session = self._session_prefix
         return path == session or path.startswith(session + os.sep)
 
     def needs_rewatch(self, changed: set[Path]) -> bool:
