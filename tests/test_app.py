@@ -16,7 +16,7 @@ from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
 from ctxdash.ui.screens.summary import SummaryPreview
 from ctxdash.ui.widgets.gauge import Gauge
-from tests.ui_support import fixed_app, fixed_demo
+from tests.ui_support import fixed_app, fixed_demo, screen_lines
 
 
 def _events(app: CtxDashApp) -> list[str]:
@@ -231,3 +231,29 @@ async def test_memory_file_edit_updates_the_dashboard(tmp_path: Path) -> None:
         before = tokens()
         claude_md.write_text(claude_md.read_text() + "\nAlways run the linter first.\n" * 40)
         await until(lambda: tokens() > before)
+
+
+async def test_help_palette_and_footer_show_the_users_keymap(tmp_path: Path) -> None:
+    demo = fixed_demo(6, name="keymap")
+    app = fixed_app(demo.transcript)
+    app.settings.config = Config(bell=False, keymap={"snapshot": "ctrl+s", "help": "f1,h"})
+    async with app.run_test(size=(70, 30)) as pilot:
+        await _settle(app, pilot)
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert palette["Snapshot"] == "Freeze the session state (^s)"
+        assert palette["Help"] == "Keys, panels and symbols (f1/h)"
+        assert palette["Fork"] == "Fork into a new resumable session (f)"  # not remapped
+        assert "f1/h help · q quit · ^p commands" in screen_lines(app)[-1]  # the narrow footer
+        await pilot.press("question_mark")  # no longer the help key
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        await _wait_screen(pilot, HelpScreen)
+        text = app.screen.text  # type: ignore[attr-defined]
+        assert "- `^s` Freeze the session state" in text
+        assert "- `f1/h` Help" in text
+        assert "`s` Freeze" not in text
+        assert "- `?` Help" not in text
+        assert "- `f` Fork into a resumable session" in text
+        assert "- `^p` commands" in text
+        assert "- `esc`, `?` or `q` closes a pop-up" in text

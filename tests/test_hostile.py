@@ -13,7 +13,6 @@ import re
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 
 from ctxdash import synth
 from ctxdash.cli.main import main
+from ctxdash.core import atomic
 from ctxdash.core.checkpoints.snapshot import snapshots_root, sweep_abandoned
 from ctxdash.core.config import Config
 from ctxdash.core.plain import clean, one_line
@@ -368,7 +368,7 @@ def test_unwritable_folder_is_one_line(
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)  # a read-only folder, even for root
+    monkeypatch.setattr(atomic, "_temp", refuse)  # a read-only folder, even for root
     for argv in ("snapshot", "fork", "summary"):
         code, _, err = _run(capsys, argv, str(home.transcript))
         assert code == 1
@@ -461,6 +461,7 @@ def test_state_files_are_private(home: synth.ClaudeHome, tmp_path: Path) -> None
         tmp_path / "state" / "events.jsonl",
     ]
     assert len(files) >= 4
+    assert not [p for p in files if p.name.endswith(".tmp")]  # no temporary file left behind
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 

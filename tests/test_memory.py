@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -554,3 +555,36 @@ def test_module_never_imports_textual_or_rich() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_live_monitor_scans_memory_once_per_change_and_as_status_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctxdash import synth
+    from ctxdash.core import budget as budget_module
+    from ctxdash.core.config import Config
+    from ctxdash.core.monitor import Monitor
+    from ctxdash.core.status import session_budget
+    from ctxdash.core.transcript.tokens import HeuristicCounter
+
+    home = synth.build_claude_home(tmp_path / "claude", seed=3, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    scans: list[str] = []
+    real = budget_module.discover_memory
+
+    def counted(*args: Any, **kwargs: Any) -> list[MemoryFile]:
+        scans.append("scan")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(budget_module, "discover_memory", counted)
+    monitor = Monitor(home.transcript, config=Config(), counter=HeuristicCounter())
+    first = monitor.refresh(None)
+    assert len(scans) == 1
+    assert first.memory_files
+    again = monitor.refresh({home.transcript})  # the transcript grew: memory is kept
+    assert len(scans) == 1
+    assert again.memory_files == first.memory_files
+    monitor.refresh({home.transcript.parent / "CLAUDE.md"})  # a memory file changed
+    assert len(scans) == 2
+    status = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
+    assert status.memory_files == first.memory_files  # one rule: the same files, same tokens

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,9 @@ def test_zeros_right_after_compact_estimate_from_the_boundary(
     b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     line = _line(payload)
     assert line.startswith(f"ctx ≈{statusline._compact(b.used)}/200K")
-    os.utime(home.transcript)  # the transcript changed since
+    # The transcript changed since (a later time: file times share the kernel's clock tick).
+    later = time.time() + 5
+    os.utime(home.transcript, (later, later))
     kept = sum(c.tokens for c in b.categories if c.group in ("system", "memory"))
     assert _line(payload).startswith(f"ctx ≈{statusline._compact(post + kept)}/200K")
 
@@ -174,3 +177,39 @@ def test_install_writes_the_fast_entry_point(tmp_path: Path) -> None:
         check=False,
     )
     assert out.stdout.decode().startswith("git │ ctx 43.2K/200K")
+
+
+#: What the status line must never import: each costs milliseconds on every reply.
+HEAVY = ("json", "re", "pathlib", "typing", "tempfile", "shutil", "platformdirs", "msgspec")
+
+
+def test_the_status_line_imports_nothing_costly(tmp_path: Path) -> None:
+    budgets = tmp_path / "state" / "budgets"
+    budgets.mkdir(parents=True)
+    (budgets / "s1.json").write_text('{"used": 5, "biggest": ["Read x", 900], "window": 200000}')
+    code = (
+        "import sys; before = set(sys.modules)\n"
+        "sys.argv[1:] = ['statusline']\n"
+        "from ctxdash.integration.statusline import cli\n"
+        "cli()\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules and m not in before))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(payload_2_1_332("s1", tmp_path / "t.jsonl")).encode(),
+        capture_output=True,
+        timeout=30,
+        cwd=ROOT,
+        env=dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            NO_COLOR="1",
+            CTXDASH_STATE_DIR=str(tmp_path / "state"),
+        ),
+        check=True,
+    )
+    line, imported = out.stdout.decode().splitlines()
+    assert line.startswith("ctx 43.2K/200K")
+    assert "Read x 900" in line
+    assert imported == "[]"
+    assert (tmp_path / "state" / "statusline" / "s1.json").is_file()  # the record was written

@@ -155,7 +155,7 @@ def cmd_hook(args: argparse.Namespace) -> int:
     from ctxdash.core.bounded import read_bounded
     from ctxdash.integration.hooks import run
 
-    out = run(args.event, read_bounded(sys.stdin.buffer)[0])
+    out = run(args.event, read_bounded(sys.stdin.buffer))
     if out:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return EXIT_OK

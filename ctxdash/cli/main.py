@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # imported lazily: most commands need only some of them
 EXIT_OK, EXIT_ERROR = 0, 1
 #: Largest window a user may force (far above any model's).
 MAX_WINDOW = 100_000_000
+#: The demo session generated when no --seed is given (the same session every time).
+DEMO_SEED = 7
 
 
 def _int_tokens(text: str) -> int:
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--window", type=_int_tokens, help="force the window size (200k, 1m)")
     status.add_argument("--no-cache", action="store_true", help="parse from scratch")
     status.add_argument("--demo", action="store_true", help="a generated demo session")
-    status.add_argument("--seed", type=int, default=7, help="seed of the demo session")
+    status.add_argument("--seed", type=int, default=DEMO_SEED, help="seed of the demo session")
     status.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     # Options before a subcommand apply to it when it has them (``ctxdash --session X status``);
@@ -99,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--demo", dest="top_demo", action="store_true", help="the built-in demo")
     top.add_argument(
-        "--seed", dest="top_seed", metavar="N", type=int, help="seed of the demo session (7)"
+        "--seed",
+        dest="top_seed",
+        metavar="N",
+        type=int,
+        help=f"seed of the demo session ({DEMO_SEED})",
     )
     top.add_argument(
         "--window", dest="top_window", metavar="TOKENS", type=_int_tokens, help="force the window"
@@ -203,7 +209,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         session=args.session,
         window=args.window,
         demo=args.demo,
-        seed=7 if args.seed is None else args.seed,
+        seed=DEMO_SEED if args.seed is None else args.seed,
         theme=args.theme,
         force_polling=args.poll,
     )
@@ -236,7 +242,7 @@ def _merge_top_options(args: argparse.Namespace) -> str | None:
         if args.command not in commands:
             return f"--{name} does not apply to '{args.command}'"
         mine = getattr(args, name)
-        default = 7 if name == "seed" else None
+        default = DEMO_SEED if name == "seed" else None
         if mine not in (None, False, default, value):
             return f"--{name} is given twice, differently ({value} and {mine})"
         setattr(args, name, value)

@@ -12,16 +12,14 @@ import os
 import sys
 from typing import TextIO
 
+from ctxdash.core import levels as lv
 from ctxdash.core.budget import Budget
 from ctxdash.core.claude.session_list import SessionRow
 from ctxdash.core.numbers import compact
 from ctxdash.core.plain import clean, one_line
 
-LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL", "unknown": "?"}
 _CODES = {
-    "ok": "32",
-    "warn": "33",
-    "critical": "1;31",
+    **lv.ANSI,
     "dim": "2",
     "bold": "1",
     "system": "36",
@@ -89,9 +87,7 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
     lvl = b.level
     scale = b.budget or b.window or 1
     pct = 100 * b.used / scale
-    head = (
-        f"{compact(b.used)} / {compact(b.budget)} budget  {pct:.1f}% of budget  {LEVEL_WORD[lvl]}"
-    )
+    head = f"{compact(b.used)} / {compact(b.budget)} budget  {pct:.1f}% of budget  {lv.word(lvl)}"
     if b.used_source != "usage":
         head += f"  ({'estimated' if b.used_source == 'estimate' else 'from compaction'})"
     marks = {b.thresholds.warn / scale: "|", b.thresholds.critical / scale: "|"}
@@ -211,7 +207,7 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
         )
     ]
     for r in rows:
-        lvl = LEVEL_WORD.get(r.level, r.level)
+        lvl = lv.word(r.level)
         used = compact(r.used) + ("≈" if r.used_source != "usage" and r.used is not None else "")
         out.append(
             f"{r.modified[:19]:<20} {one_line(r.session_id)[:8]:<10} {used:>7} "

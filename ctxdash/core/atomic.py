@@ -1,19 +1,40 @@
 """Write files so that nothing is ever half-written or overwritten by accident.
 
-Every action writes through here: a temporary file in the target folder, flushed and synced,
-then renamed into place (atomic on POSIX and Windows). ``exclusive=True`` refuses to replace an
-existing file. Errors become :class:`ActionError` with a sentence a user can act on.
+Every write goes through here: a new private (0600) temporary file in the target folder,
+filled (and synced, for what a user keeps), then renamed into place (atomic on POSIX and
+Windows). :func:`replace_bytes` is the light form for state and cache files (the status line
+imports this module: it imports nothing costly, no ``tempfile``, ``shutil``, ``pathlib`` or
+``typing``); :func:`write_bytes` is the form for actions: ``exclusive=True`` refuses to replace
+an existing file, and errors become :class:`ActionError` with a sentence a user can act on.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import Protocol
 
 from ctxdash.core.safepath import PathEscape, inside, open_regular
+
+TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import Protocol
+
+    class Digest(Protocol):
+        """What :func:`copy_file` needs of a ``hashlib`` object."""
+
+        def update(self, data: bytes, /) -> None: ...
+
+
+_NEW = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 class ActionError(Exception):
@@ -51,15 +72,56 @@ def explain(err: OSError, path: Path) -> str:
     return f"{path}: {err.strerror or err}"
 
 
-def _temp(path: Path) -> tuple[int, Path]:
-    """A new private (0600) temporary file beside ``path``."""
-    import tempfile  # here: a warm ``ctxdash status`` writes nothing and skips the import
+def _temp(path: str) -> tuple[int, str]:
+    """A new private (0600) temporary file beside ``path``: its descriptor and name.
 
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    folder, name = os.path.split(path)
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        try:
+            return os.open(tmp, _NEW, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", folder)
+
+
+def _fill(fd: int, data: bytes, sync: bool) -> None:
+    """Write ``data`` to a new file's descriptor and close it (flushed to disk if ``sync``)."""
+    with open(fd, "wb") as fh:
+        fh.write(data)
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temporary file that was not renamed into place (if it is still there)."""
+    try:  # noqa: SIM105 - contextlib would cost the status line an import
+        os.unlink(tmp)
+    except OSError:
+        pass
+
+
+def replace_bytes(path: str | os.PathLike[str], data: bytes, *, sync: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically, replacing it; the file is private (0600).
+
+    The light form, for state and cache files: the folder is created (0700) if missing,
+    nothing is synced unless ``sync``.
+
+    Raises:
+        OSError: the folder cannot be created or written, the disk is full.
+    """
+    target = os.fspath(path)
+    os.makedirs(os.path.dirname(target) or ".", mode=0o700, exist_ok=True)
+    fd, tmp = _temp(target)
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:  # a read-only folder, a full disk
-        raise ActionError(explain(err, path.parent)) from err
-    return fd, Path(name)
+        _fill(fd, data, sync)
+        os.replace(tmp, target)
+    finally:
+        _discard(tmp)
 
 
 def write_bytes(
@@ -88,13 +150,12 @@ def write_bytes(
         raise ActionError(explain(err, path.parent)) from err
     if exclusive and path.exists():
         raise ActionError(f"{path}: already exists (not overwritten)")
-    fd, tmp = _temp(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
+        fd, tmp = _temp(str(path))
+    except OSError as err:  # a read-only folder, a full disk
+        raise ActionError(explain(err, path.parent)) from err
+    try:
+        _fill(fd, data, sync)
         if check is not None:
             check()
         if exclusive:
@@ -111,19 +172,13 @@ def write_bytes(
     except OSError as err:
         raise ActionError(explain(err, path)) from err
     finally:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
     return path
 
 
 def write_text(path: Path, text: str, *, exclusive: bool = False) -> Path:
     """:func:`write_bytes` for UTF-8 text."""
     return write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
-
-
-class Digest(Protocol):
-    """What :func:`copy_file` needs of a ``hashlib`` object."""
-
-    def update(self, data: bytes, /) -> None: ...
 
 
 def copy_file(src: Path, dest: Path, *, digest: Digest | None = None) -> Path:
@@ -138,15 +193,15 @@ def copy_file(src: Path, dest: Path, *, digest: Digest | None = None) -> Path:
         raise ActionError(explain(err, dest.parent)) from err
     if dest.exists():
         raise ActionError(f"{dest}: already exists (not overwritten)")
-    from shutil import copyfileobj
-
-    fd, tmp = _temp(dest)
     try:
-        with os.fdopen(fd, "wb") as fh, open_regular(src) as source:
-            if digest is None:
-                copyfileobj(source, fh, 1024 * 1024)
-            while digest is not None and (chunk := source.read(1024 * 1024)):
-                digest.update(chunk)
+        fd, tmp = _temp(str(dest))
+    except OSError as err:
+        raise ActionError(explain(err, dest.parent)) from err
+    try:
+        with open(fd, "wb") as fh, open_regular(src) as source:
+            while chunk := source.read(1024 * 1024):
+                if digest is not None:
+                    digest.update(chunk)
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
@@ -154,7 +209,7 @@ def copy_file(src: Path, dest: Path, *, digest: Digest | None = None) -> Path:
     except OSError as err:
         raise ActionError(explain(err, src if not src.exists() else dest)) from err
     finally:
-        tmp.unlink(missing_ok=True)
+        _discard(tmp)
     return dest
 
 

@@ -23,18 +23,15 @@ STDIN_SECONDS = 5.0
 
 def read_bounded(
     stream: BinaryIO, *, limit: int = STDIN_LIMIT, seconds: float = STDIN_SECONDS
-) -> tuple[bytes, bool]:
-    """Read ``stream`` until end of file, ``limit`` bytes or ``seconds``.
-
-    Returns:
-        The bytes read, and ``True`` when everything was read (end of file reached), ``False``
-        when the cap or the deadline cut it short.
-    """
+) -> bytes:
+    """Read ``stream`` until end of file, ``limit`` bytes or ``seconds``: what was read (a
+    payload cut short by the cap or the deadline is then not valid JSON, and is treated as
+    none)."""
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (tests): read it whole
-        data = stream.read(limit + 1)
-        return data[:limit], len(data) <= limit
+        data: bytes = stream.read(limit + 1)
+        return data[:limit]
     import select  # a C module: cheap
 
     deadline = time.monotonic() + seconds
@@ -47,10 +44,10 @@ def read_bounded(
         except (OSError, ValueError):  # not pollable here (Windows pipes): read, it is a pipe
             ready = [fd]
         if not ready:
-            return b"".join(chunks), False
+            return b"".join(chunks)
         piece = os.read(fd, min(65536, limit + 1 - size))
         if not piece:
-            return b"".join(chunks), True
+            return b"".join(chunks)
         chunks.append(piece)
         size += len(piece)
-    return b"".join(chunks)[:limit], False
+    return b"".join(chunks)[:limit]

@@ -15,7 +15,7 @@ import msgspec
 
 from ctxdash.core.claude.discover import UUID_RE
 from ctxdash.core.claude.settings import ClaudeEnv
-from ctxdash.core.feed import reported, window_of
+from ctxdash.core.exchange import read_status_record
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.records import main_reply
 
@@ -88,22 +88,21 @@ def model_evidence(
     """
     if model:
         return ModelEvidence(model=model, source="transcript")
-    data = reported(session_id) or {}
-    window = window_of(data)
-    said = data.get("model_id")
-    if isinstance(said, str) and said.strip():
-        return ModelEvidence(model=_strip_1m(said), source="status line", window=window)
+    said = read_status_record(session_id)
+    window = said.window if said is not None else None
+    if said is not None and said.model_id and said.model_id.strip():
+        return ModelEvidence(model=_strip_1m(said.model_id), source="status line", window=window)
     parent_id, parent_path = parent_of(transcript)
     if parent_id or parent_path:
         parent_model = last_model(parent_path) if parent_path else None
-        parent_data = reported(parent_id) or {}
-        if not parent_model and isinstance(parent_data.get("model_id"), str):
-            parent_model = _strip_1m(parent_data["model_id"])
+        parent_said = read_status_record(parent_id)
+        if not parent_model and parent_said is not None and parent_said.model_id:
+            parent_model = _strip_1m(parent_said.model_id)
         if parent_model:
             return ModelEvidence(
                 model=parent_model,
                 source="parent session",
-                window=window or window_of(parent_data),
+                window=window or (parent_said.window if parent_said is not None else None),
             )
     if env.model:
         return ModelEvidence(model=_strip_1m(env.model), source="Claude Code settings")

@@ -13,6 +13,16 @@ from __future__ import annotations
 DEFAULT_BUDGET = 200_000
 WARN_SHARE, CRITICAL_SHARE = 0.75, 0.9
 
+#: The level names, lowest first.
+OK, WARN, CRITICAL = "ok", "warn", "critical"
+LEVELS = (OK, WARN, CRITICAL)
+#: How each level is written: in full (dashboard, ``ctxdash status``) and short (status line,
+#: session list).
+WORDS = {OK: "OK", WARN: "WARNING", CRITICAL: "CRITICAL"}
+SHORT_WORDS = {OK: "OK", WARN: "WARN", CRITICAL: "CRIT"}
+#: The terminal colour (ANSI SGR) of each level, for plain-text output.
+ANSI = {OK: "32", WARN: "33", CRITICAL: "1;31"}
+
 
 def budget_size(window: int, setting: int | str | None) -> tuple[int, str]:
     """The budget for a window and the config's ``budget`` setting, and where it came from.
@@ -52,7 +62,12 @@ def levels(
 def level_name(used: int, warn: int, critical: int) -> str:
     """``ok``, ``warn`` or ``critical``."""
     if used >= critical:
-        return "critical"
+        return CRITICAL
     if used >= warn:
-        return "warn"
-    return "ok"
+        return WARN
+    return OK
+
+
+def word(level: str, *, short: bool = False) -> str:
+    """How a level is written (``?`` for an unknown one)."""
+    return (SHORT_WORDS if short else WORDS).get(level, "?")

@@ -14,7 +14,6 @@ from a worker thread.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from pathlib import Path
@@ -23,11 +22,10 @@ from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
 from ctxdash.core.claude.listings import Listing, discover_listings
-from ctxdash.core.claude.memory import MemoryFile, discover_memory, memory_paths_to_watch
-from ctxdash.core.claude.models import model_info
+from ctxdash.core.claude.memory import MemoryFile, memory_paths_to_watch
 from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.feed import reported_window
+from ctxdash.core.exchange import events_file, recent_events, reported_window
 from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.status import (
     claude_root_of,
@@ -91,7 +89,7 @@ class Monitor:
         self.watched: set[Path] = set()
         self._session_prefix = str(self.session_dir)
         #: Folders where a changed ``.jsonl`` file matters (transcripts, hook events).
-        self._jsonl_dirs = {str(self.project_dir), str(paths.state_dir())}
+        self._jsonl_dirs = {str(self.project_dir), os.path.dirname(events_file())}
         #: Where each other transcript of the project ended when last looked at (the end of
         #: its last complete line): only what is appended after that can make us follow it.
         self.others: dict[Path, int] = {}
@@ -218,26 +216,14 @@ class Monitor:
 
     def hooked_session(self, changed: set[Path]) -> Path | None:
         """A session a ``SessionStart`` hook announced in this project since we started."""
-        events = paths.state_dir() / "events.jsonl"
-        if not self.follow or events not in changed:
+        if not self.follow or Path(events_file()) not in changed:
             return None
-        try:
-            with open(events, "rb") as fh:
-                fh.seek(max(0, events.stat().st_size - 16384))
-                lines = fh.read().splitlines()[-50:]
-        except OSError:
-            return None
-        for raw in reversed(lines):
-            try:
-                event = json.loads(raw)
-                if not isinstance(event, dict) or event.get("event") != "session-start":
-                    continue
-                when = float(event.get("time") or 0)
-            except (ValueError, TypeError, RecursionError):
+        for event in reversed(recent_events()):
+            if event.kind != "session-start":
                 continue
-            if when < self.started:
+            if event.time < self.started:
                 return None
-            target = Path(str(event.get("transcript_path") or ""))
+            target = Path(event.transcript_path or "")
             if target.parent == self.project_dir and target != self.transcript:
                 return target
             return None
@@ -258,8 +244,8 @@ class Monitor:
             self.tracker.poll()
             self.tracker.save()
         state = self.tracker.state
-        if self.memory is None or everything or self._config_changed(changed or set()):
-            self.memory = self._scan_memory()
+        rescan = self.memory is None or everything or self._config_changed(changed or set())
+        if rescan:  # memory files are scanned by build_budget (one rule), then kept
             self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
             self.env = load_claude_env(self.root, state.cwd)
         subagents = [] if state.sidechain else self._subagents(changed)
@@ -273,13 +259,14 @@ class Monitor:
             window_override=self.window_override,
             subagents=subagents,
             env=self.env,
-            memory=self.memory,
+            memory=None if rescan else self.memory,
             listings=self.listings,
             reported_window=reported_window(state.session_id),
         )
         budget = mark_sampled(
             budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before
         )
+        self.memory = list(budget.memory_files)
         save_summary(budget)
         return budget
 
@@ -306,7 +293,6 @@ class Monitor:
             return None
         counter = counter or self.counter
         state.flush(counter)
-        memory = self._scan_memory(state, counter)
         return build_budget(
             state,
             self.transcript,
@@ -316,7 +302,7 @@ class Monitor:
             window_override=self.window_override,
             subagents=[] if state.sidechain else inline_subagents(state),
             env=load_claude_env(self.root, state.cwd),
-            memory=memory,
+            memory=None,  # scanned by build_budget, counted with ``counter``
             listings=discover_listings(state.cwd, self.root) if not state.sidechain else [],
             reported_window=reported_window(state.session_id),
         )
@@ -326,23 +312,6 @@ class Monitor:
         return any(
             p.suffix == ".md" or p.parent in self.memory_dirs or p.name in SETTINGS_NAMES
             for p in changed
-        )
-
-    def _scan_memory(
-        self, state: SessionState | None = None, counter: TokenCounter | None = None
-    ) -> list[MemoryFile]:
-        state = state or self.tracker.state
-        if not state.cwd or state.sidechain:
-            return []
-        info = model_info(state.model)
-        factor = state.resolver.calibration.factor(info.tokenizer)
-        count = (counter or self.counter).count
-        return discover_memory(
-            state.cwd,
-            count=lambda text: round(count(text) * factor),
-            claude_root=self.root,
-            managed_dir=managed_dir(),
-            nested_loaded=state.nested_memory,
         )
 
     def _subagents(self, changed: set[Path] | None) -> list[Subagent]:

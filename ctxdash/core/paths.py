@@ -9,42 +9,32 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-APP = "ctxdash"
-
-
-def _override(var: str, kind: str) -> Path:
-    value = os.environ.get(var)
-    if value:
-        return Path(value).expanduser()
-    import platformdirs  # lazily: the status line starts faster without it
-
-    return Path(getattr(platformdirs, f"user_{kind}_path")(APP))
+from ctxdash.core import folders
 
 
 def config_dir() -> Path:
     """ctxdash's configuration folder (``config.toml``, ``themes/``)."""
-    return _override("CTXDASH_CONFIG_DIR", "config")
+    return Path(folders.own("config"))
 
 
 def config_file() -> Path:
     """The TOML configuration file."""
-    value = os.environ.get("CTXDASH_CONFIG")
-    return Path(value).expanduser() if value else config_dir() / "config.toml"
+    return Path(folders.config_file())
 
 
 def cache_dir() -> Path:
     """Disposable state: parse caches, the tokenizer cache."""
-    return _override("CTXDASH_CACHE_DIR", "cache")
+    return Path(folders.own("cache"))
 
 
 def data_dir() -> Path:
     """Data the user keeps: snapshots, summaries, archives."""
-    return _override("CTXDASH_DATA_DIR", "data")
+    return Path(folders.own("data"))
 
 
 def state_dir() -> Path:
     """Small runtime state: status-line payloads, hook records."""
-    return _override("CTXDASH_STATE_DIR", "state")
+    return Path(folders.own("state"))
 
 
 def user_themes_dir() -> Path:

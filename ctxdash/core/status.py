@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import msgspec
 
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, write_bytes
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude.discover import SubagentFile, subagent_files
 from ctxdash.core.config import Config
-from ctxdash.core.feed import reported_window
-from ctxdash.core.safepath import component
+from ctxdash.core.exchange import SavedBudget, reported_window, save_budget
 from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.tokens import (
     CachedCounter,
@@ -34,29 +31,22 @@ def claude_root_of(transcript: Path) -> Path:
 
 
 def save_summary(budget: Budget) -> None:
-    """A few figures for the status line (``<state dir>/budgets/<session>.json``)."""
-    rows = [c for c in budget.categories if c.name != "system" and c.tokens > 0]
-    biggest = max(rows, key=lambda c: c.tokens, default=None)
-    data = {
-        "used": budget.used,
-        "window": budget.window,
-        "autocompact_at": budget.autocompact_at,
-        "level": budget.level,
-        "biggest": [biggest.label, biggest.tokens] if biggest else None,
-        # What a compaction keeps besides its summary (system prompt, tools, memory): the
-        # status line adds it to postTokens between a compaction and the next reply.
-        "kept": sum(c.tokens for c in budget.categories if c.group in ("system", "memory")),
-    }
+    """Leave a few figures for the status line (see :mod:`ctxdash.core.exchange`)."""
     if budget.is_subagent or not budget.session_id:
         return
-    blob = msgspec.json.encode(data)
-    target = paths.state_dir() / "budgets" / f"{component(budget.session_id)}.json"
-    with contextlib.suppress(OSError):
-        if target.read_bytes() == blob:
-            return  # unchanged: no write on the dashboard's hot path
-    # On failure only the status line's extra detail is lost.
-    with contextlib.suppress(ActionError):
-        write_bytes(target, blob, sync=False)
+    rows = [c for c in budget.categories if c.name != "system" and c.tokens > 0]
+    biggest = max(rows, key=lambda c: c.tokens, default=None)
+    saved = SavedBudget(
+        used=budget.used,
+        window=budget.window,
+        autocompact_at=budget.autocompact_at,
+        level=budget.level,
+        biggest=(biggest.label, biggest.tokens) if biggest else None,
+        # What a compaction keeps besides its summary (system prompt, tools, memory): the
+        # status line adds it to postTokens between a compaction and the next reply.
+        kept=sum(c.tokens for c in budget.categories if c.group in ("system", "memory")),
+    )
+    save_budget(budget.session_id, saved)
 
 
 def inline_subagents(state: SessionState) -> list[Subagent]:

@@ -17,65 +17,32 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, write_bytes, write_text
+from ctxdash.core import exchange, paths
+from ctxdash.core.atomic import ActionError, write_text
+from ctxdash.core.exchange import MAX_FIELD
 from ctxdash.core.plain import one_line
-from ctxdash.core.safepath import component, is_inside, is_regular
+from ctxdash.core.safepath import is_inside, is_regular
 
 #: Claude Code's cap on hook output added to the context.
 OUTPUT_CAP = 10_000
 #: A summary counts for the hand-over if written this recently before the /clear.
 HANDOVER_SECONDS = 30 * 60
-EVENTS = "events.jsonl"
-#: Longest payload string recorded in the events file.
-MAX_FIELD = 4096
-#: Hand-overs remembered per project (older names are forgotten).
-HANDED_KEEP = 200
-#: Suffix of the file a summary over the cap is spilled to (never a summary itself).
-SPILL_SUFFIX = ".full.md"
 
 
 def events_file() -> Path:
     """Where hooks leave events for a running dashboard."""
-    return paths.state_dir() / EVENTS
-
-
-def _append(path: Path, line: str) -> None:
-    """Append one line to a private (0600) file of ctxdash's state folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with open(fd, "a", encoding="utf-8", errors="replace") as fh:
-        fh.write(line + "\n")
+    return Path(exchange.events_file())
 
 
 def _log(message: str) -> None:
     with contextlib.suppress(OSError):
-        _append(paths.state_dir() / "hooks.log", f"{datetime.now(UTC).isoformat()} {message}")
-
-
-def _field(value: Any) -> str | None:
-    """A payload value fit to record: a short string, else nothing."""
-    return value if isinstance(value, str) and len(value) <= MAX_FIELD else None
-
-
-def _event(kind: str, payload: dict[str, Any], **extra: Any) -> None:
-    record = {
-        "event": kind,
-        "time": time.time(),
-        "session_id": _field(payload.get("session_id")),
-        "transcript_path": _field(payload.get("transcript_path")),
-        "cwd": _field(payload.get("cwd")),
-        **{key: _field(value) for key, value in extra.items()},
-    }
-    # One short line: appends of it are atomic.
-    _append(events_file(), json.dumps(record))
+        exchange.append_line(exchange.hooks_log(), f"{datetime.now(UTC).isoformat()} {message}")
 
 
 def claude_transcript(payload: dict[str, Any]) -> Path:
@@ -109,48 +76,14 @@ def pre_compact(payload: dict[str, Any]) -> str:
     if not is_regular(transcript):
         raise ActionError(f"no transcript at {transcript}")
     path, _ = snapshot(transcript, config=load_config())
-    _event("pre-compact", payload, trigger=payload.get("trigger"), snapshot=str(path))
+    exchange.add_event("pre-compact", payload, trigger=payload.get("trigger"), snapshot=str(path))
     return ""
 
 
-def _handed_file(project: str) -> Path:
-    return paths.state_dir() / "handed-over" / f"{component(project)}.json"
-
-
-def handed_over(project: str) -> list[str]:
-    """Names of the project's summaries already handed to a new session."""
-    try:
-        data = json.loads(_handed_file(project).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return []
-    return [n for n in data if isinstance(n, str)] if isinstance(data, list) else []
-
-
-def mark_handed_over(project: str, name: str) -> None:
-    """Remember that a summary was handed over: it is never handed over again."""
-    names = [n for n in handed_over(project) if n != name][-(HANDED_KEEP - 1) :] + [name]
-    # Unrecorded, the summary would be handed over again: better than not at all.
-    with contextlib.suppress(ActionError):
-        write_bytes(_handed_file(project), json.dumps(names).encode(), sync=False)
-
-
 def latest_summary(project: str, *, now: float, within: float) -> Path | None:
-    """The newest summary of a project written within ``within`` seconds, not handed over yet.
-
-    Spill files (the full text of a summary over the cap) are never candidates.
-    """
-    folder = paths.data_dir() / "summaries" / component(project)
-    done = set(handed_over(project))
-    try:
-        candidates = [
-            (p.stat().st_mtime, p)
-            for p in folder.glob("*.md")
-            if not p.name.endswith(SPILL_SUFFIX) and p.name not in done and is_regular(p)
-        ]
-    except OSError:
-        return None
-    fresh = [(t, p) for t, p in candidates if 0 <= now - t <= within]
-    return max(fresh)[1] if fresh else None
+    """The newest summary of a project written within ``within`` seconds, not handed over yet."""
+    done = frozenset(exchange.handed_over(project))
+    return exchange.latest_summary(paths.data_dir(), project, now=now, within=within, skip=done)
 
 
 def handover_text(summary: Path, *, cap: int = OUTPUT_CAP) -> str:
@@ -159,7 +92,7 @@ def handover_text(summary: Path, *, cap: int = OUTPUT_CAP) -> str:
     intro = f"Summary of the previous session (ctxdash, {summary.name}):\n\n"
     if len(intro) + len(text) <= cap:
         return intro + text
-    spill = summary.with_name(summary.name.removesuffix(".md") + SPILL_SUFFIX)
+    spill = summary.with_name(summary.name.removesuffix(".md") + exchange.SPILL_SUFFIX)
     if not spill.exists():
         write_text(spill, text)
     note = f"\n\n[…truncated: the full summary is in {spill}; read it if needed]\n"
@@ -169,7 +102,7 @@ def handover_text(summary: Path, *, cap: int = OUTPUT_CAP) -> str:
 def session_start(payload: dict[str, Any], *, now: float | None = None) -> str:
     """After /clear or a compaction: hand the recent summary to the new session."""
     source = payload.get("source")
-    _event("session-start", payload, source=source)
+    exchange.add_event("session-start", payload, source=source)
     if source not in ("clear", "compact"):
         return ""
     project = claude_transcript(payload).parent.name
@@ -181,13 +114,15 @@ def session_start(payload: dict[str, Any], *, now: float | None = None) -> str:
     if summary is None:
         return ""
     text = handover_text(summary)
-    mark_handed_over(project, summary.name)  # once, to the first session that starts after it
+    exchange.mark_handed_over(
+        project, summary.name
+    )  # once, to the first session that starts after it
     return text
 
 
 def session_end(payload: dict[str, Any]) -> str:
     """Record which session ended (and why) for a running dashboard."""
-    _event("session-end", payload, reason=payload.get("reason"))
+    exchange.add_event("session-end", payload, reason=payload.get("reason"))
     return ""
 
 

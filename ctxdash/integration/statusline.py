@@ -19,76 +19,54 @@ from __future__ import annotations
 import os
 import sys
 
+from ctxdash.core import exchange, folders
+from ctxdash.core import json_lite as json
 from ctxdash.core import levels as lv
-from ctxdash.integration import json_lite as json
+from ctxdash.core.exchange import MAX_WINDOW, SavedBudget
+from ctxdash.core.exchange import count as _count
+
+TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    #: A JSON object from an untrusted payload or file: every field is checked where used.
+    Json = dict[str, Any]
 
 #: How much of the transcript's end is read when the payload has no usage: this much first,
 #: up to ``TAIL_MAX`` when no reply or compaction is found in it.
 TAIL = 64 * 1024
 TAIL_MAX = 4 * 1024 * 1024
 _MARKS = (b'"usage"', b'"compact_boundary"')
-#: Counts outside [0, MAX_COUNT] are not believed (the parser's bound); windows likewise.
-MAX_COUNT, MAX_WINDOW = 1_000_000_000, 100_000_000
-COLOURS = {"ok": "32", "warn": "33", "critical": "1;31"}
-WORDS = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
 
-def _state_dir() -> str:
-    """ctxdash's state folder, without importing platformdirs on Linux (speed)."""
-    override = os.environ.get("CTXDASH_STATE_DIR")
-    if override:
-        return os.path.expanduser(override)
-    if sys.platform.startswith("linux"):
-        base = os.environ.get("XDG_STATE_HOME", "").strip()
-        if not base or not os.path.isabs(base):
-            base = os.path.join(os.path.expanduser("~"), ".local", "state")
-        return os.path.join(base, "ctxdash")
-    from ctxdash.core import paths
-
-    return str(paths.state_dir())
-
-
-def _obj(payload: dict, key: str) -> dict:  # type: ignore[type-arg]
+def _obj(payload: Json, key: str) -> Json:
     """``payload[key]`` if it is an object, else ``{}`` (a string ``model`` is not one)."""
     value = payload.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def _count(value: object, top: int = MAX_COUNT) -> int | None:
-    """A believable whole number (no bools, floats, negatives or absurd sizes), else ``None``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        return None
-    return value
 
 
 def _text(value: object) -> str | None:
     return value[:500] if isinstance(value, str) else None
 
 
-def record(payload: dict) -> None:  # type: ignore[type-arg]
-    """Remember the true window and model id of a session (read by ``ctxdash.core.feed``)."""
+def record(payload: Json) -> None:
+    """Remember the true window and model id of a session (read by the budget).
+
+    Raises:
+        OSError: the state folder cannot be written.
+    """
     sid = payload.get("session_id")
     if not isinstance(sid, str) or not sid:
         return
-    from ctxdash.core.safepath import component
-
-    data = {
-        "session_id": sid,
-        "transcript_path": _text(payload.get("transcript_path")),
-        "model_id": _text(_obj(payload, "model").get("id")),
-        "context_window_size": _count(
-            _obj(payload, "context_window").get("context_window_size"), MAX_WINDOW
-        ),
-        "version": _text(payload.get("version")),
-    }
-    name = component(sid)
-    folder = os.path.join(_state_dir(), "statusline")
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # it holds a path
-    with open(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(data))
-    os.replace(tmp, os.path.join(folder, f"{name}.json"))
+    exchange.write_status_record(
+        exchange.StatusRecord(
+            sid,
+            transcript_path=_text(payload.get("transcript_path")),
+            model_id=_text(_obj(payload, "model").get("id")),
+            window=_count(_obj(payload, "context_window").get("context_window_size"), MAX_WINDOW),
+            version=_text(payload.get("version")),
+        )
+    )
 
 
 def _compact(n: float) -> str:
@@ -99,7 +77,7 @@ def _compact(n: float) -> str:
     return str(int(n))
 
 
-def _context(usage: dict) -> int | None:  # type: ignore[type-arg]
+def _context(usage: Json) -> int | None:
     """The request size of a ``usage`` object; ``None`` when a count is not believable."""
     counts = [
         _count(usage.get(k) or 0)
@@ -108,7 +86,7 @@ def _context(usage: dict) -> int | None:  # type: ignore[type-arg]
     return None if None in counts else sum(c for c in counts if c is not None)
 
 
-def _used(payload: dict) -> int | None:  # type: ignore[type-arg]
+def _used(payload: Json) -> int | None:
     """The size Claude Code reports; ``None`` when it reports none, or zeros (right after
     ``/compact`` and before the first reply its counts are all 0)."""
     usage = _obj(payload, "context_window").get("current_usage")
@@ -191,20 +169,19 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
     return "used", total, model if isinstance(model, str) else None
 
 
-def _fallback(payload: dict, summary: dict) -> tuple[object, str | None, str]:  # type: ignore[type-arg]
+def _fallback(payload: Json, saved: SavedBudget) -> tuple[int | None, str | None, str]:
     """``(used, model, "≈" or "")`` when the payload has no size: from the transcript."""
     found = transcript_figure(payload.get("transcript_path"))
     if found is not None and found[0] == "used":
         return found[1], found[2], ""
     if found is not None:  # compacted, no reply yet: the next request's size is estimated
-        if summary.get("fresh") and _count(summary.get("used")) is not None:
-            return summary["used"], None, "≈"
-        kept = _count(summary.get("kept"))
-        return found[1] + (kept or 0), None, "≈"
-    return _count(summary.get("used")), None, "≈"
+        if saved.fresh and saved.used is not None:
+            return saved.used, None, "≈"
+        return found[1] + (saved.kept or 0), None, "≈"
+    return saved.used, None, "≈"
 
 
-def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignore[type-arg]
+def _window(payload: Json, model_hint: str | None = None) -> int:
     size = _count(_obj(payload, "context_window").get("context_window_size"), MAX_WINDOW)
     if size:
         return size
@@ -218,23 +195,11 @@ def _window(payload: dict, model_hint: str | None = None) -> int:  # type: ignor
     return model_info(model).native_window
 
 
-def _config() -> dict:  # type: ignore[type-arg]
+def _config() -> Json:
     """``budget`` and ``thresholds`` from ctxdash's config file (empty when unusable)."""
-    path = os.environ.get("CTXDASH_CONFIG")
-    if not path:
-        folder = os.environ.get("CTXDASH_CONFIG_DIR")
-        if not folder and sys.platform.startswith("linux"):
-            base = os.environ.get("XDG_CONFIG_HOME", "").strip()
-            if not base or not os.path.isabs(base):
-                base = os.path.join(os.path.expanduser("~"), ".config")
-            folder = os.path.join(base, "ctxdash")
-        if not folder:
-            from ctxdash.core import paths
-
-            folder = str(paths.config_dir())
-        path = os.path.join(os.path.expanduser(folder), "config.toml")
+    path = folders.config_file()
     try:
-        with open(os.path.expanduser(path), "rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
         return {}
@@ -260,62 +225,39 @@ def _levels(window: int) -> tuple[int, int, int]:
     if not (setting == "window" or (isinstance(setting, int) and not isinstance(setting, bool))):
         setting = None
     budget, _ = lv.budget_size(window, setting)
-    levels = config.get("thresholds") if isinstance(config.get("thresholds"), dict) else {}
+    levels = _obj(config, "thresholds")
     warn, critical = lv.levels(budget, _number(levels.get("warn")), _number(levels.get("critical")))
     return budget, warn, critical
 
 
-def _summary(session_id: object, transcript: object = None) -> dict:  # type: ignore[type-arg]
-    """The last ``ctxdash status`` / dashboard figures; ``fresh``: written after the
-    transcript last changed."""
-    if not isinstance(session_id, str) or not session_id:
-        return {}
-    from ctxdash.core.safepath import component, open_regular
-
-    path = os.path.join(_state_dir(), "budgets", f"{component(session_id)}.json")
-    try:
-        with open_regular(path) as fh:
-            data = json.loads(fh.read(1024 * 1024))
-            written = os.fstat(fh.fileno()).st_mtime
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    try:
-        data["fresh"] = isinstance(transcript, str) and written >= os.stat(transcript).st_mtime
-    except (OSError, ValueError):
-        data["fresh"] = False
-    return data
-
-
-def render(payload: dict, colour: bool = True) -> str:
+def render(payload: Json, colour: bool = True) -> str:
     """One compact line: used / budget, level, window, biggest category, tokens to compact."""
-    summary = _summary(payload.get("session_id"), payload.get("transcript_path"))
-    used: object = _used(payload)
+    saved = exchange.read_saved_budget(payload.get("session_id"), payload.get("transcript_path"))
+    saved = saved or SavedBudget()
+    used = _used(payload)
     model = None
     approx = ""
     if used is None:
-        used, model, approx = _fallback(payload, summary)
-    if not isinstance(used, int):
+        used, model, approx = _fallback(payload, saved)
+    if used is None:
         return "ctx —"
     window = _window(payload, model)
     budget, warn, critical = _levels(window)
     level = lv.level_name(used, warn, critical)
-    word = WORDS[level]
+    word = lv.word(level, short=True)
     head = f"ctx {approx}{_compact(used)}/{_compact(budget)} {100 * used / budget:.0f}% {word}"
     if colour:
-        head = f"\x1b[{COLOURS[level]}m{head}\x1b[0m"
+        head = f"\x1b[{lv.ANSI[level]}m{head}\x1b[0m"
     parts = [head]
     if window != budget:
         parts.append(f"{_compact(window)} window")
-    biggest = summary.get("biggest")
-    if isinstance(biggest, list) and len(biggest) == 2 and _count(biggest[1]) is not None:
+    if saved.biggest is not None:
         from ctxdash.core.plain import one_line  # labels name tools and paths: no controls
 
-        parts.append(f"{one_line(biggest[0])[:60]} {_compact(biggest[1])}")
-    at = _count(summary.get("autocompact_at"))
-    if at is not None and summary.get("window") == window:
-        parts.append(f"compact≈{_compact(max(0, at - used))}")
+        label, tokens = saved.biggest
+        parts.append(f"{one_line(label)[:60]} {_compact(tokens)}")
+    if saved.autocompact_at is not None and saved.window == window:
+        parts.append(f"compact≈{_compact(max(0, saved.autocompact_at - used))}")
     return " · ".join(parts)
 
 
@@ -355,14 +297,14 @@ def main(wrap: str | None = None) -> int:
     from ctxdash.core.bounded import read_bounded
 
     try:
-        line = run(wrap, read_bounded(sys.stdin.buffer)[0])
+        line = run(wrap, read_bounded(sys.stdin.buffer))
     except Exception as err:  # noqa: BLE001 - a status line must never show a traceback
         line = f"ctx ? ({type(err).__name__})"
     sys.stdout.write(line + "\n")
     return 0
 
 
-def parse_wrap(args: list[str]) -> str | None | bool:
+def parse_wrap(args: list[str]) -> str | None | Literal[False]:
     """The ``--wrap`` command of ``statusline [--wrap CMD]`` arguments; ``None`` without one,
     ``False`` for anything else (left to the full command line parser)."""
     if not args:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from ctxdash.core import levels as lv
 from ctxdash.synth import LiveSession, encode_project_dir, memory_texts
 
 #: Turns written before the dashboard opens, so there is something to see at once.
@@ -24,8 +25,8 @@ PRELUDE = 3
 COMPACT_AT = 196_000
 #: Seconds each phase of the live demo stays on screen at least.
 MIN_PHASE = 8.5
-#: The levels the phases are cut at (the 200K budget's warning and critical levels).
-WARN, CRITICAL = 150_000, 180_000
+#: The levels the phases are cut at (the default budget's warning and critical levels).
+WARN, CRITICAL = lv.levels(lv.DEFAULT_BUDGET)
 
 
 class Demo:
@@ -33,7 +34,7 @@ class Demo:
 
     Args:
         seed: Makes the session reproducible.
-        turns: Turns in the whole demo (it crosses 150K, 180K and compacts once).
+        turns: Turns in the whole demo (it crosses both levels and compacts once).
         base: Folder to write into (default: a new temporary folder, deleted by :meth:`close`).
         clock: Seconds since the epoch for the timestamps (default: fixed, made-up times).
     """
@@ -119,8 +120,7 @@ class Demo:
                 epoch += 1
                 phases.append(("compacted", epoch))
             else:
-                level = "critical" if used >= CRITICAL else "warn" if used >= WARN else "ok"
-                phases.append((level, epoch))
+                phases.append((lv.level_name(used, WARN, CRITICAL), epoch))
             previous = used
         counts: dict[tuple[str, int], int] = {}
         for phase in phases:

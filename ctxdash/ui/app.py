@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
@@ -44,6 +44,7 @@ from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
 from ctxdash.ui.format import compact, home_short, one_line, truncate
+from ctxdash.ui.keys import PALETTE, active_keys, key_help, with_key
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
 
@@ -85,8 +86,10 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CtxDashApp(CheckpointActions, DemoActions, App[None]):
+class CtxDashApp(DemoActions):
     """A live, colour-coded view of one session's context window."""
+
+    settings: AppSettings
 
     CSS_PATH = "ctxdash.tcss"
     TITLE = "ctxdash"
@@ -120,6 +123,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
 
             counter = CachedCounter()
         self.counter = counter
+        self.checkpoints = CheckpointActions(self)
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
         #: The budget on screen is a preview (the history is still being read).
@@ -514,12 +518,32 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             self.clear_notifications()
 
     # ------------------------------------------------------------------ actions
+    def _checkpoint(self, name: str, action: Callable[[], Coroutine[None, None, None]]) -> None:
+        """Run a checkpoint action as a worker (one at a time; a failure is shown)."""
+        self.run_worker(action(), name=name, group="action", exclusive=True, exit_on_error=False)
+
+    def action_snapshot(self) -> None:
+        """Freeze the session state (with copies of its files)."""
+        self._checkpoint("snapshot", self.checkpoints.snapshot)
+
+    def action_fork(self) -> None:
+        """Fork into a new resumable session, at the end or at a recent prompt."""
+        self._checkpoint("fork", self.checkpoints.fork)
+
+    def action_summary(self) -> None:
+        """Preview the compressed summary, then copy, save or seed a fresh session."""
+        self._checkpoint("summary", self.checkpoints.summary)
+
+    def active_keys(self) -> dict[str, str]:
+        """The dashboard's keys as they work now (the keymap applied), by binding id."""
+        try:
+            return active_keys(self.get_screen_dashboard())
+        except LookupError:
+            return {}
+
     def action_help(self) -> None:
-        keys = [
-            (b.key_display or b.key, b.tooltip or b.description)
-            for b in [*DashboardScreen.BINDINGS, *self.BINDINGS]
-            if isinstance(b, Binding) and b.description
-        ]
+        active = self.active_keys()
+        keys = key_help([*DashboardScreen.BINDINGS, *self.BINDINGS], active)
         levels = {}
         if self.budget is not None:
             levels = {
@@ -528,7 +552,7 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
             }
         from ctxdash.ui.screens.help import HelpScreen  # on first use: startup stays quick
 
-        self.push_screen(HelpScreen(keys, **levels))
+        self.push_screen(HelpScreen(keys, palette=active.get(PALETTE), **levels))
 
     def action_next_theme(self) -> None:
         """The next of ctxdash's own themes and the user's theme files, remembered."""
@@ -554,13 +578,17 @@ class CtxDashApp(CheckpointActions, DemoActions, App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Snapshot", "Freeze the session state (s)", self.action_snapshot)
-        yield SystemCommand("Fork", "Fork into a new resumable session (f)", self.action_fork)
-        yield SystemCommand("Summary", "Compressed summary before /clear (c)", self.action_summary)
-        yield SystemCommand("Sessions", "All sessions, newest first (l)", self.action_sessions)
-        yield SystemCommand("Next theme", "Cycle ctxdash's themes (t)", self.action_next_theme)
-        yield SystemCommand("Help", "Keys, panels and symbols (?)", self.action_help)
-        yield SystemCommand("Demo", "Open the built-in live demo (d)", self.action_demo)
+        keys = self.active_keys()
+        for title, text, name, action in (
+            ("Snapshot", "Freeze the session state", "snapshot", self.action_snapshot),
+            ("Fork", "Fork into a new resumable session", "fork", self.action_fork),
+            ("Summary", "Compressed summary before /clear", "summary", self.action_summary),
+            ("Sessions", "All sessions, newest first", "sessions", self.action_sessions),
+            ("Next theme", "Cycle ctxdash's themes", "theme", self.action_next_theme),
+            ("Help", "Keys, panels and symbols", "help", self.action_help),
+            ("Demo", "Open the built-in live demo", "demo", self.action_demo),
+        ):
+            yield SystemCommand(title, with_key(text, keys, name), action)
 
 
 def make_app(

@@ -1,76 +1,118 @@
 """The checkpoint keys of the dashboard: snapshot, fork, summary (the core does the work).
 
-A mixin of :class:`~ctxdash.ui.app.CtxDashApp`; each action runs the core action in a thread
-worker, then announces the result in the event log and a toast.
+:class:`CheckpointActions` holds the app as a :class:`Host`, the few things it needs of it
+(the session on screen, the config, the counter, the event log, toasts, pop-ups, the
+clipboard), so it never imports the app. Each action is a coroutine the app runs as a worker
+(pop-ups wait inside workers): it runs the core action in a thread, then announces the result
+in the event log and a toast.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
-from textual import work
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from ctxdash.core.atomic import ActionError
 from ctxdash.core.checkpoints import actions
 from ctxdash.core.checkpoints.workstate import extract_work_state
 from ctxdash.core.clipboard import CopyResult, copy_text
+from ctxdash.core.config import Config
+from ctxdash.core.transcript.tokens import TokenCounter
 from ctxdash.ui.format import compact
 
-if TYPE_CHECKING:
-    from ctxdash.ui.app import CtxDashApp
-
-    _Base = CtxDashApp
-else:
-    _Base = object
+T = TypeVar("T")
 
 
-class CheckpointActions(_Base):
-    """``s`` snapshot, ``f`` fork, ``c`` summary."""
+class _Session(Protocol):
+    @property
+    def transcript(self) -> Path: ...
+
+
+class _Settings(Protocol):
+    @property
+    def config(self) -> Config: ...
+
+
+class Host(Protocol):
+    """What the checkpoint actions need of the app."""
+
+    @property
+    def monitor(self) -> _Session | None: ...
+
+    @property
+    def settings(self) -> _Settings: ...
+
+    @property
+    def counter(self) -> TokenCounter: ...
+
+    def event(self, text: str, style: str = "") -> None: ...
+
+    def notify(
+        self, message: str, *, title: str = ..., severity: SeverityLevel = ..., timeout: float = ...
+    ) -> None: ...
+
+    async def push_screen_wait(self, screen: Screen[T]) -> T: ...
+
+    def copy_to_clipboard(self, text: str) -> None: ...
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+
+class CheckpointActions:
+    """``s`` snapshot, ``f`` fork, ``c`` summary, for the session on the host's screen."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
 
     def _current(self) -> Path | None:
-        if self.monitor is None:
-            self.notify("No session yet: nothing to act on.", severity="warning")
+        monitor = self.host.monitor
+        if monitor is None:
+            self.host.notify("No session yet: nothing to act on.", severity="warning")
             return None
-        return self.monitor.transcript
+        return monitor.transcript
 
     def _failed(self, what: str, err: Exception) -> None:
-        self.event(f"{what} failed: {err}", "italic")
-        self.notify(str(err), title=f"{what} failed", severity="error", timeout=10)
+        self.host.event(f"{what} failed: {err}", "italic")
+        self.host.notify(str(err), title=f"{what} failed", severity="error", timeout=10)
 
-    @work(exclusive=True, group="action", name="snapshot", exit_on_error=False)
-    async def action_snapshot(self) -> None:
+    async def snapshot(self) -> None:
         """Freeze the session state (with copies of its files)."""
         transcript = self._current()
         if transcript is None:
             return
         try:
             path, snap = await asyncio.to_thread(
-                actions.snapshot, transcript, config=self.settings.config, counter=self.counter
+                actions.snapshot,
+                transcript,
+                config=self.host.settings.config,
+                counter=self.host.counter,
             )
         except ActionError as err:
             self._failed("Snapshot", err)
             return
         used = compact(snap.context_window.used)
-        self.event(f"snapshot at {used}: {path.parent}", "bold")
-        self.notify(str(path.parent), title=f"Snapshot saved ({used})")
+        self.host.event(f"snapshot at {used}: {path.parent}", "bold")
+        self.host.notify(str(path.parent), title=f"Snapshot saved ({used})")
 
-    @work(exclusive=True, group="action", name="fork", exit_on_error=False)
-    async def action_fork(self) -> None:
+    async def fork(self) -> None:
         """Fork into a new resumable session, at the end or at a recent prompt."""
         transcript = self._current()
         if transcript is None:
             return
         try:
-            work = await asyncio.to_thread(extract_work_state, transcript)
+            state = await asyncio.to_thread(extract_work_state, transcript)
         except OSError as err:
             self._failed("Fork", ActionError(str(err)))
             return
-        prompts = [(p.uuid, p.text) for p in work.latest_asks if p.uuid]
+        prompts = [(p.uuid, p.text) for p in state.latest_asks if p.uuid]
         from ctxdash.ui.screens.fork import ForkPicker  # on first use: startup stays quick
 
-        choice = await self.push_screen_wait(ForkPicker(prompts))
+        choice = await self.host.push_screen_wait(ForkPicker(prompts))
         if choice is None:
             return
         try:
@@ -86,31 +128,30 @@ class CheckpointActions(_Base):
         """Copy every way that can work here (clipboard tools, tmux, OSC 52), off the loop."""
 
         def osc52(value: str) -> None:
-            self.call_from_thread(self.copy_to_clipboard, value)
+            self.host.call_from_thread(self.host.copy_to_clipboard, value)
 
         return await asyncio.to_thread(copy_text, text, osc52=osc52)
 
     async def _announce_new_session(self, what: str, session_id: str, command: str) -> None:
         copied = await self._copy(command)
-        self.event(f"{what.lower()} {session_id[:8]}: {command}", "bold")
-        self.event(copied.message, "" if copied.copied else "italic")
-        self.notify(
+        self.host.event(f"{what.lower()} {session_id[:8]}: {command}", "bold")
+        self.host.event(copied.message, "" if copied.copied else "italic")
+        self.host.notify(
             f"{command}\n{copied.message}",
             title=what,
             timeout=15,
             severity="information" if copied.copied else "warning",
         )
 
-    @work(exclusive=True, group="action", name="summary", exit_on_error=False)
-    async def action_summary(self) -> None:
+    async def summary(self) -> None:
         """Preview the compressed summary, then copy, save or seed a fresh session."""
         transcript = self._current()
         if transcript is None:
             return
-        config = self.settings.config
+        config = self.host.settings.config
         try:
             preview = await asyncio.to_thread(
-                actions.summary, transcript, config=config, save=False, counter=self.counter
+                actions.summary, transcript, config=config, save=False, counter=self.host.counter
             )
         except ActionError as err:
             self._failed("Summary", err)
@@ -118,13 +159,13 @@ class CheckpointActions(_Base):
         # Imported on first use: it brings a Markdown renderer, which startup does not need.
         from ctxdash.ui.screens.summary import SummaryPreview
 
-        choice = await self.push_screen_wait(
+        choice = await self.host.push_screen_wait(
             SummaryPreview(preview.markdown, preview.tokens, preview.source_tokens, preview.budget)
         )
         if choice == "copy":
             copied = await self._copy(preview.markdown)
-            self.event(f"summary ({compact(preview.tokens)} tokens): {copied.message}")
-            self.notify(
+            self.host.event(f"summary ({compact(preview.tokens)} tokens): {copied.message}")
+            self.host.notify(
                 copied.message,
                 title="Summary",
                 severity="information" if copied.copied else "warning",
@@ -134,9 +175,9 @@ class CheckpointActions(_Base):
             return
         try:
             saved = await asyncio.to_thread(
-                actions.summary, transcript, config=config, counter=self.counter
+                actions.summary, transcript, config=config, counter=self.host.counter
             )
-            self.event(f"summary saved: {saved.path} (archive {saved.archive})", "bold")
+            self.host.event(f"summary saved: {saved.path} (archive {saved.archive})", "bold")
             if choice == "seed":
                 seeded = await asyncio.to_thread(
                     actions.seed, transcript, saved.markdown, config=config
@@ -145,6 +186,6 @@ class CheckpointActions(_Base):
                     "Fresh session", seeded.session_id, seeded.resume_command
                 )
             else:
-                self.notify(str(saved.path), title="Summary saved")
+                self.host.notify(str(saved.path), title="Summary saved")
         except ActionError as err:
             self._failed("Summary", err)

@@ -1,8 +1,10 @@
 """The built-in demo inside the dashboard: open it (asking first), pace it, loop it, clean up.
 
-A mixin of :class:`~ctxdash.ui.app.CtxDashApp`. The demo writes a synthetic session into a
-temporary folder through the real files; the folder is deleted when the demo starts again
-and when the app ends (also on SIGHUP or SIGTERM, e.g. a closed tmux pane).
+A part of the app: :class:`DemoActions` is an :class:`~textual.app.App` that declares what it
+needs of the rest (the session on screen, opening a session, the event log) and never imports
+it. The demo writes a synthetic session into a temporary folder through the real files; the
+folder is deleted when the demo starts again and when the app ends (also on SIGHUP or SIGTERM,
+e.g. a closed tmux pane).
 """
 
 from __future__ import annotations
@@ -11,24 +13,51 @@ import asyncio
 import contextlib
 import signal
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import work
+from textual.app import App
 
+from ctxdash.core.monitor import Monitor
 from ctxdash.ui.format import home_short
 from ctxdash.ui.screens.confirm import Confirm
 
 if TYPE_CHECKING:
     from ctxdash.synth.demo import Demo
-    from ctxdash.ui.app import CtxDashApp
-
-    _Base = CtxDashApp
-else:
-    _Base = object
 
 
-class DemoActions(_Base):
+class DemoSettings(Protocol):
+    """The settings the demo reads."""
+
+    @property
+    def seed(self) -> int: ...
+    @property
+    def demo_interval(self) -> float: ...
+    @property
+    def demo_phase(self) -> float | None: ...
+    @property
+    def watch(self) -> bool: ...
+
+
+class DemoActions(App[None]):
     """``d``: the built-in live demo."""
+
+    monitor: Monitor | None
+    settings: DemoSettings
+    _demo: Demo | None
+
+    def event(self, text: str, style: str = "") -> None:
+        """Add a line to the event log."""
+        raise NotImplementedError
+
+    def open_session(self, transcript: Path, *, follow: bool) -> None:
+        """Follow ``transcript`` from now on."""
+        raise NotImplementedError
+
+    def refresh_now(self) -> Any:
+        """Rebuild the budget once (without watching)."""
+        raise NotImplementedError
 
     def exit_on_hangup(self) -> None:
         """End the app normally (clean-up included) when its terminal goes away."""

@@ -18,7 +18,6 @@ from ctxdash.core.plain import one_line
 
 __all__ = [
     "bar_cells",
-    "clean",
     "compact",
     "fit",
     "fit_label",
@@ -28,6 +27,7 @@ __all__ = [
     "one_line",
     "parse_time",
     "plain",
+    "squeezed",
     "truncate",
     "truncate_left",
     "truncate_path",
@@ -148,7 +148,7 @@ def local_time(value: str | datetime | None, now: datetime, *, seconds: bool = T
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def clean(text: str) -> str:
+def squeezed(text: str) -> str:
     """Untrusted text on one line (escape sequences and control characters dropped by
-    :func:`ctxdash.core.plain.one_line`), whitespace collapsed."""
+    :func:`ctxdash.core.plain.one_line`), runs of whitespace made one space."""
     return " ".join(one_line(text).split())

@@ -22,6 +22,7 @@ import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, within, write_text
 from ctxdash.core.checkpoints.workstate import ErrorItem, Pointer, WorkState
+from ctxdash.core.exchange import summaries_dir
 from ctxdash.core.plain import clean
 from ctxdash.core.safepath import component
 
@@ -289,7 +290,7 @@ def write_summary(
     """
     if out is not None:
         return write_text(out, summary.markdown, exclusive=True)
-    folder = within(data_dir / "summaries" / component(project, "unknown-project"), data_dir)
+    folder = within(summaries_dir(data_dir, project), data_dir)
     stem = f"{component(session_id, 'session')}-{_stamp(now)}"
     return _new_file(folder, stem, ".md", lambda p: write_text(p, summary.markdown, exclusive=True))
 

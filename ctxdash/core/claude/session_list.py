@@ -22,7 +22,7 @@ from ctxdash.core.claude.discover import LEFTOVERS, all_transcripts, cwd_of, tra
 from ctxdash.core.claude.models import model_info
 from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
-from ctxdash.core.feed import reported_window
+from ctxdash.core.exchange import reported_window
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.records import Line, decode_line, main_reply
 from ctxdash.core.transcript.tokens import CachedCounter

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ctxdash.core import paths
+from ctxdash.core.atomic import replace_bytes
 
 if TYPE_CHECKING:
     import threading
@@ -178,10 +179,7 @@ def _load_encoding() -> Any:
     )
     try:
         payload = marshal.dumps((spec["pat_str"], spec["mergeable_ranks"], spec["special_tokens"]))
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, cache)
+        replace_bytes(cache, hashlib.sha256(payload).digest() + payload)
     except OSError:
         pass  # a read-only cache only costs speed
     return enc
@@ -298,11 +296,9 @@ class CachedCounter:
             return
         if len(self._counts) > self._LIMIT:
             self._counts = dict(list(self._counts.items())[-self._LIMIT // 2 :])
-        from ctxdash.core.atomic import ActionError, write_bytes
-
         try:
             blob = marshal.dumps((self._meta[0], self._meta[1], self._counts))
-            write_bytes(self._path, blob, sync=False)  # private (0600), like every state file
+            replace_bytes(self._path, blob)  # private (0600), like every state file
             self._dirty = False
-        except (ActionError, ValueError):
+        except (OSError, ValueError):
             pass

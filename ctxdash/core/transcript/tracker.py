@@ -20,7 +20,7 @@ import msgspec
 
 from ctxdash import __version__
 from ctxdash.core import paths
-from ctxdash.core.atomic import ActionError, write_bytes
+from ctxdash.core.atomic import replace_bytes
 from ctxdash.core.transcript.coldstart import cold_start
 from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.tail import FileTail, TailState
@@ -159,8 +159,8 @@ class Tracker:
             )
         )
         # Private (0600): the state holds titles and paths from the transcript.
-        with contextlib.suppress(ActionError):
-            write_bytes(target, blob, sync=False)
+        with contextlib.suppress(OSError):
+            replace_bytes(target, blob)
             self._dirty = False
 
 

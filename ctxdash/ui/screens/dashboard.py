@@ -10,11 +10,13 @@ from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.levels import word
 from ctxdash.ui.format import compact, fit, plain
+from ctxdash.ui.keys import PALETTE, active_keys
 from ctxdash.ui.legend import Legend
 from ctxdash.ui.widgets.breakdown import Breakdown
 from ctxdash.ui.widgets.events import EventLog
-from ctxdash.ui.widgets.gauge import LEVEL_WORD, Gauge, MiniGauge
+from ctxdash.ui.widgets.gauge import Gauge, MiniGauge
 from ctxdash.ui.widgets.growth import GrowthPanel
 from ctxdash.ui.widgets.items import BiggestItems
 from ctxdash.ui.widgets.memory import MemoryPanel
@@ -36,8 +38,14 @@ class KeysLine(Static):
     """The footer of a narrow pane: one line that says where the keys are."""
 
     def render(self) -> str:
-        width = self.size.width
-        return fit(["? help · q quit · ^p commands", "? help · q quit", "? help", "?"], width)
+        keys = active_keys(self.screen)  # the keymap applied
+        parts = [
+            f"{keys[name]} {what}"
+            for name, what in (("help", "help"), ("quit", "quit"), (PALETTE, "commands"))
+            if name in keys
+        ]
+        lines = [" · ".join(parts[:n]) for n in range(len(parts), 0, -1)]
+        return fit([*lines, keys.get("help", "")], self.size.width)
 
 
 class DashboardScreen(Screen[None]):
@@ -104,9 +112,8 @@ class DashboardScreen(Screen[None]):
             panel.refresh(layout=True)
         for level in ("warn", "critical"):
             self.set_class(budget.level == level, f"-{level}")
-        word = LEVEL_WORD.get(budget.level, budget.level.upper())
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word} {compact(budget.used)}/{compact(budget.budget)} · "
+        title = f" {word(budget.level)} {compact(budget.used)}/{compact(budget.budget)} · "
         title += f"{note} · " if note else ""
         title += f"{sub}{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):

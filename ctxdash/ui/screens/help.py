@@ -8,6 +8,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from ctxdash.core.levels import DEFAULT_BUDGET, LEVELS, levels, word
+from ctxdash.core.numbers import compact
+from ctxdash.ui.keys import active_keys
+
 HELP = """\
 # ctxdash
 
@@ -16,14 +20,12 @@ Where the current Claude Code session's context goes, live.
 ## Keys
 
 {keys}
-- `ctrl+p` commands (Help, Sessions, themes…)
-- `q` or `Esc` closes a pop-up (this one too)
-
+{palette}{close}
 ## Levels
 
-- **OK** below {warn}
-- **WARNING** from {warn}: plan a `/clear`
-- **CRITICAL** from {critical}: snapshot, summary, fork or `/clear` now
+- **{ok_word}** below {warn}
+- **{warn_word}** from {warn}: plan a `/clear`
+- **{critical_word}** from {critical}: snapshot, summary, fork or `/clear` now
 
 ## Panels
 
@@ -55,6 +57,10 @@ Where the current Claude Code session's context goes, live.
 """
 
 
+#: The levels of the default budget, until a session's budget says which are in force.
+_DEFAULT = tuple(compact(level) for level in levels(DEFAULT_BUDGET))
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal with the keys, the levels, the panels and the symbols."""
 
@@ -68,14 +74,33 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help-close")]
 
     def __init__(
-        self, keys: list[tuple[str, str]], *, warn: str = "150K", critical: str = "180K"
+        self,
+        keys: list[tuple[str, str]],
+        *,
+        palette: str | None = "^p",
+        warn: str = _DEFAULT[0],
+        critical: str = _DEFAULT[1],
     ) -> None:
-        """``keys``: ``(key, what it does)``; ``warn``/``critical``: the levels in force."""
+        """``keys``: ``(keys, what they do)`` as they work now (the keymap applied);
+        ``palette``: the command palette's key; ``warn``/``critical``: the levels in force."""
         super().__init__()
         self.keys = keys
+        self.palette = palette
         self.levels = {"warn": warn, "critical": critical}
+        self.text = ""
+        """The help as shown (Markdown)."""
 
     def compose(self) -> ComposeResult:
         keys = "\n".join(f"- `{k}` {d}" for k, d in self.keys)
+        palette = f"- `{self.palette}` commands (Help, Sessions, themes…)\n" if self.palette else ""
+        close = active_keys(self).get("help-close")  # this pop-up's own keys
+        if close:
+            *others, last = [f"`{k}`" for k in close.split("/")]
+            shown = f"{', '.join(others)} or {last}" if others else last
+            close = f"- {shown} closes a pop-up (this one too)\n"
+        words = {f"{level}_word": word(level) for level in LEVELS}
+        self.text = HELP.format(
+            keys=keys, palette=palette, close=close or "", **words, **self.levels
+        )
         with VerticalScroll():
-            yield Markdown(HELP.format(keys=keys, **self.levels))
+            yield Markdown(self.text)

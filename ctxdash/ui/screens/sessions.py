@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from ctxdash.core.claude.session_list import SessionRow
-from ctxdash.ui.format import clean, compact, fit, parse_time, truncate
+from ctxdash.core.levels import word
+from ctxdash.ui.format import compact, fit, parse_time, squeezed, truncate
 
-LEVEL_WORD = {"ok": "OK", "warn": "WARN", "critical": "CRIT", "unknown": "?"}
 #: Fixed columns: used, level, modified (with the year), session id.
 USED_W, LEVEL_W, DATE_W, ID_W = 6, 5, 16, 8
 
@@ -34,7 +34,7 @@ def project_of(row: SessionRow) -> str:
 def matches(row: SessionRow, words: list[str]) -> bool:
     """Every word is in the title, project, folder, id, level or date (any case)."""
     hay = " ".join(
-        [row.title or "", row.cwd or "", row.session_id, LEVEL_WORD.get(row.level, ""), when(row)]
+        [row.title or "", row.cwd or "", row.session_id, word(row.level, short=True), when(row)]
     ).lower()
     return all(w in hay for w in words)
 
@@ -137,10 +137,10 @@ class SessionListScreen(ModalScreen[Path | None]):
             used = compact(row.used) if row.used is not None else "—"
             cells = {
                 "used": Text(used, justify="right"),
-                "level": Text(LEVEL_WORD.get(row.level, row.level)),
+                "level": Text(word(row.level, short=True)),
                 "modified": Text(when(row)[: widths.get("modified", 0)]),
-                "title": Text(truncate(mark + clean(row.title or ""), widths["title"])),
-                "project": Text(truncate(clean(project_of(row)), widths.get("project", 0))),
+                "title": Text(truncate(mark + squeezed(row.title or ""), widths["title"])),
+                "project": Text(truncate(squeezed(project_of(row)), widths.get("project", 0))),
                 "session": Text(row.session_id[:ID_W]),
             }
             table.add_row(*(cells[key] for key in widths), key=row.transcript)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ctxdash.ui.format import clean, home_in_text, local_time
+from ctxdash.ui.format import home_in_text, local_time, squeezed
 
 #: Events kept (the oldest go first).
 MAX_EVENTS = 500
@@ -61,7 +61,7 @@ class EventLog(VerticalScroll):
 
     def add(self, when: datetime, text: str, style: str = "") -> None:
         """Log one event (``text`` is shown as plain text, never as markup)."""
-        self.entries.append((when, home_in_text(clean(text)), style))
+        self.entries.append((when, home_in_text(squeezed(text)), style))
         now = self.app.clock()  # type: ignore[attr-defined]
         out = Text()
         for i, (w, t, st) in enumerate(self.entries):

@@ -9,12 +9,10 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.levels import word
 from ctxdash.ui.format import compact, fit, local_time, truncate
 from ctxdash.ui.legend import TOTALS
 from ctxdash.ui.widgets.panel import Panel
-
-LEVEL_WORD = {"ok": "OK", "warn": "WARNING", "critical": "CRITICAL"}
-SHORT_LEVEL = {"ok": "OK", "warn": "WARN", "critical": "CRIT"}
 
 
 def short_model(model: str | None) -> str | None:
@@ -51,7 +49,7 @@ class Gauge(Panel):
         head = Text()
         head.append(f"{approx}{compact(b.used)}", style=f"bold {colour}")
         head.append(f" / {compact(b.budget)} budget  {pct:.1f}%  ")
-        head.append(LEVEL_WORD.get(b.level, b.level.upper()), style=f"bold reverse {colour}")
+        head.append(word(b.level), style=f"bold reverse {colour}")
         lines = [head, self._bar(b, width, colour)]
         left = sorted(
             [
@@ -135,11 +133,11 @@ class MiniGauge(Gauge):
         colour = self.level(b.level)
         scale = b.budget or b.window
         pct = f"{100 * b.used / scale:.0f}%" if scale else ""
-        word, short = LEVEL_WORD.get(b.level, b.level.upper()), SHORT_LEVEL.get(b.level, "?")
+        full, short = word(b.level), word(b.level, short=True)
         used, window = compact(b.used), compact(scale)
         head = fit(
             [
-                f"{word} {used}/{window} {pct}",
+                f"{full} {used}/{window} {pct}",
                 f"{short} {used}/{window} {pct}",
                 f"{short} {used} {pct}",
                 f"{used} {pct}",

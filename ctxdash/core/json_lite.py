@@ -29,7 +29,7 @@ class _Context:
     memo: dict[str, str] = {}
 
 
-_SCAN = _json.make_scanner(_Context())
+_SCAN = _json.make_scanner(_Context())  # type: ignore[arg-type]  # it reads only these fields
 
 
 def loads(data: bytes | str) -> Any:
