@@ -35,7 +35,6 @@ from ctxdash.core.status import (
     save_summary,
 )
 from ctxdash.core.transcript.coldstart import live_window
-from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.records import CONVERSATION_TYPES, Line, decode_line
 from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
 from ctxdash.core.transcript.tracker import Tracker
