@@ -83,7 +83,7 @@ def _compile_package() -> None:
     """
     import compileall
 
-    compileall.compile_dir(str(Path(__file__).parent), quiet=1)
+    compileall.compile_dir(str(Path(__file__).resolve().parents[1]), quiet=1)  # ctxdash/
 
 
 def bench(quick: bool, peers: list[Peer]) -> list[str]:
