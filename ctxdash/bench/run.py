@@ -22,73 +22,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ctxdash.bench import peers as bench_peers
+from ctxdash.bench.measure import MB, compile_package, median_of, row, run_cli, run_process
 from ctxdash.bench.peers import Peer
 from ctxdash.synth import LiveSession, build_claude_home, scenario
-
-MB = 1024 * 1024
-
-
-def _run(
-    argv: list[str], env: dict[str, str], *, check: bool = True, stdin: bytes | None = None
-) -> tuple[float, float]:
-    """Run a command in a fresh process: (wall seconds, peak RSS in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        env=env,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    if stdin is not None and proc.stdin:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    err = proc.stderr.read() if proc.stderr else b""  # never let a full pipe block it
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:4])} failed: {err.decode('utf-8', 'replace')}")
-    if proc.stderr:
-        proc.stderr.close()
-    rss_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / MB
-    return wall, rss_mb
-
-
-def _run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run ``ctxdash`` in a fresh process: (wall seconds, peak RSS in MB)."""
-    return _run([sys.executable, "-m", "ctxdash", *args], env)
-
-
-def _median(fn: Callable[[], tuple[float, float]], runs: int) -> tuple[float, float]:
-    results = [fn() for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
-
-
-def _row(name: str, value: float, unit: str, goal: float | None, note: str = "") -> str:
-    ratio = f"{value / goal:.2f}" if goal else ""
-    goal_s = f"{goal:g} {unit}" if goal else ""
-    return f"| {name} | {value:.3g} {unit} | {goal_s} | {ratio} | {note} |"
-
-
-def _compile_package() -> None:
-    """Write the bytecode a regular install has (pip compiles at install time).
-
-    An editable checkout run with ``PYTHONDONTWRITEBYTECODE`` would otherwise compile every
-    module on every start, which no installed user pays.
-    """
-    import compileall
-
-    compileall.compile_dir(str(Path(__file__).resolve().parents[1]), quiet=1)  # ctxdash/
 
 
 def bench(quick: bool, peers: list[Peer]) -> list[str]:
     """Run every measurement; return the table rows."""
-    _compile_package()
+    compile_package()
     runs = 3 if quick else 7
     size = 20 * MB if quick else 100 * MB
     rows: list[str] = []
@@ -106,12 +50,12 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         cache = tmp / "cache"
         env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root), NO_COLOR="1", **_own_dirs(tmp))
         args = ["status", "--json", str(transcript)]
-        _run_cli(args, env)  # builds the tokenizer cache once, like any first run
+        run_cli(args, env)  # builds the tokenizer cache once, like any first run
         rows += _cold_rows(transcript, root, env, cache, runs, peers, 0.5 if quick else 0.7)
-        _run_cli(args, env)
-        wall, rss = _median(lambda: _run_cli(args, env), runs)
+        run_cli(args, env)
+        wall, rss = median_of(lambda: run_cli(args, env), runs)
         rows.append(
-            _row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.1, f"peak RSS {rss:.0f} MB")
+            row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.1, f"peak RSS {rss:.0f} MB")
         )
 
         live = LiveSession(seed=3, cwd=home.cwd, session_id=transcript.stem)
@@ -120,14 +64,14 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
             with open(transcript, "ab") as fh:
                 for _ in range(3):
                     fh.write(b"".join(live.step()))
-            return _run_cli(args, env)
+            return run_cli(args, env)
 
-        wall, rss = _median(grown, runs)
+        wall, rss = median_of(grown, runs)
         rows.append(
-            _row("status --json, warm, grown 3 turns", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
+            row("status --json, warm, grown 3 turns", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
         )
         rows.append(
-            _row(
+            row(
                 "append one turn → updated budget",
                 _append_latency_child(tmp, runs * 5, env),
                 "ms",
@@ -145,9 +89,9 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         sroot = tmp / "many"
         _many_sessions(sroot, n_files, total)
         senv = dict(env, CLAUDE_CONFIG_DIR=str(sroot))
-        wall, rss = _median(lambda: _run_cli(["sessions", "--json"], senv), runs)
+        wall, rss = median_of(lambda: run_cli(["sessions", "--json"], senv), runs)
         rows.append(
-            _row(
+            row(
                 f"sessions, {n_files} files, {total // MB} MB",
                 wall,
                 "s",
@@ -155,7 +99,7 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
                 f"peak RSS {rss:.0f} MB",
             )
         )
-        rows.append(_row("generate the transcript", gen, "s", None, "synth, not a goal"))
+        rows.append(row("generate the transcript", gen, "s", None, "synth, not a goal"))
     finally:
         for name, value in saved.items():
             if value is None:
@@ -206,10 +150,10 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
     def cold() -> tuple[float, float]:
         shutil.rmtree(cache / "sessions", ignore_errors=True)
         (cache / "counts.bin").unlink(missing_ok=True)
-        return _run_cli(args, henv)
+        return run_cli(args, henv)
 
-    wall, rss = _median(cold, runs)
-    return _row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
+    wall, rss = median_of(cold, runs)
+    return row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
 
 
 def _cold_rows(
@@ -229,7 +173,7 @@ def _cold_rows(
     def cold() -> tuple[float, float]:
         shutil.rmtree(cache / "sessions", ignore_errors=True)
         (cache / "counts.bin").unlink(missing_ok=True)
-        return _run_cli(args, env)
+        return run_cli(args, env)
 
     ours: list[tuple[float, float]] = []
     theirs: dict[str, list[tuple[float, float]]] = {p.name: [] for p in peers}
@@ -239,11 +183,11 @@ def _cold_rows(
         ours.append(cold())
         for peer in peers:
             argv, penv = peer.summarise(root, home)
-            theirs[peer.name].append(_run(argv, penv, check=False))
+            theirs[peer.name].append(run_process(argv, penv, check=False))
     wall = statistics.median(w for w, _ in ours)
     rss = max(r for _, r in ours)
     rows = [
-        _row(
+        row(
             f"status --json, {size:.0f} MB, cold",
             wall,
             "s",
@@ -290,14 +234,14 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
         paints.append(json.loads(out.stdout.strip().splitlines()[-1]))
     previews = sum(1 for p in paints if p["preview"])
     rows += [
-        _row(
+        row(
             "dashboard first paint, 1 GB, cold",
             statistics.median(p["first_paint_s"] for p in paints),
             "s",
             1.0,
             f"process start → a budget on screen (live window: {previews} of {len(paints)} runs)",
         ),
-        _row(
+        row(
             "dashboard, 1 GB, whole history on screen",
             statistics.median(p["complete_s"] for p in paints),
             "s",
@@ -305,7 +249,7 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
             "read in a thread after the first paint",
         ),
     ]
-    rows.append(_row("generate the 1 GB transcript", gen, "s", None, "synth, not a goal"))
+    rows.append(row("generate the 1 GB transcript", gen, "s", None, "synth, not a goal"))
     return rows
 
 
@@ -325,17 +269,17 @@ def _dashboard_rows(transcript: Path, env: dict[str, str], seconds: int) -> list
     lat = data["latency_ms"]
     size = transcript.stat().st_size / MB
     return [
-        _row("dashboard: append → screen, p50", lat["p50"], "ms", None, "real watcher"),
-        _row("dashboard: append → screen, p95", lat["p95"], "ms", 150.0, "incl. debounce"),
-        _row(
+        row("dashboard: append → screen, p50", lat["p50"], "ms", None, "real watcher"),
+        row("dashboard: append → screen, p95", lat["p95"], "ms", 150.0, "incl. debounce"),
+        row(
             f"dashboard: CPU idle {seconds} s",
             100 * data["idle_cpu"],
             "% core",
             0.5,
             f"{size:.0f} MB transcript open",
         ),
-        _row("dashboard: CPU, a turn every 2 s", 100 * data["append_cpu"], "% core", 5.0, ""),
-        _row("dashboard: peak RSS", data["rss_mb"], "MB", 200.0, f"{size:.0f} MB transcript"),
+        row("dashboard: CPU, a turn every 2 s", 100 * data["append_cpu"], "% core", 5.0, ""),
+        row("dashboard: peak RSS", data["rss_mb"], "MB", 200.0, f"{size:.0f} MB transcript"),
     ]
 
 
@@ -402,10 +346,10 @@ def _integration_rows(transcript: Path, env: dict[str, str], runs: int) -> list[
     size = transcript.stat().st_size / MB
     floor = f"bare Python {line['bare']:.0f} ms"
     return [
-        _row("statusline as installed, 2.1.332 payload", line["normal"], "ms", 40.0, floor),
-        _row("statusline as installed, zeros (after /compact)", line["zeros"], "ms", 40.0,
+        row("statusline as installed, 2.1.332 payload", line["normal"], "ms", 40.0, floor),
+        row("statusline as installed, zeros (after /compact)", line["zeros"], "ms", 40.0,
              f"reads the transcript's end; {floor}"),
-        _row(
+        row(
             f"pre-compact hook, {size:.0f} MB transcript",
             hook,
             "s",
@@ -503,6 +447,6 @@ def main(argv: list[str] | None = None) -> int:
         + (", ".join(p.name for p in peers) or "none (python -m ctxdash.bench --install-peers)")
     )
     print("| measurement | median | goal | ratio | note |\n|---|---|---|---|---|")
-    for row in bench(args.quick, peers):
-        print(row, flush=True)
+    for line in bench(args.quick, peers):
+        print(line, flush=True)
     return 0

@@ -11,13 +11,11 @@ import contextlib
 import os
 import shutil
 import subprocess
-import threading
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import SystemCommand
@@ -35,11 +33,11 @@ from ctxdash.core.claude.discover import (
     resolve_session,
 )
 from ctxdash.core.claude.session_list import list_sessions
-from ctxdash.core.config import Config
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.plain import clean as untrusted
 from ctxdash.core.transcript.tokens import HeuristicCounter, TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
+from ctxdash.core.watcher import folder_changes, outcome_of
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
@@ -47,36 +45,11 @@ from ctxdash.ui.format import compact, home_short, one_line, truncate
 from ctxdash.ui.keys import PALETTE, active_keys, key_help, with_key
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
+from ctxdash.ui.settings import AppSettings
 
 if TYPE_CHECKING:
     from ctxdash.synth.demo import Demo
 
-
-@dataclass
-class AppSettings:
-    """How the app runs; the CLI and the tests build it the same way."""
-
-    config: Config = field(default_factory=Config)
-    session: str | None = None
-    transcript: Path | None = None
-    window: int | None = None
-    watch: bool = True
-    force_polling: bool = False
-    debounce_ms: int = 60
-    demo: bool = False
-    demo_interval: float = 0.8
-    demo_phase: float | None = None
-    """Seconds each demo phase stays on screen at least (``None``: the demo's own default)."""
-    seed: int = 7
-    theme: str | None = None
-
-
-#: How often the watcher looks at what the kernel reported (ms). A change is seen one to two
-#: steps after it was written; while idle, each step costs a wake-up of the watcher's thread.
-WATCH_STEP_MS = 30
-
-#: What the watcher's thread hands over when a folder for subagents appeared: watch again.
-REWATCH: set[tuple[object, str]] = set()
 
 #: Below this many columns a toast is one short line, and only the newest one stays.
 NARROW_TOASTS = 80
@@ -280,7 +253,12 @@ class CtxDashApp(DemoActions):
 
             preload_in_background()
         # Closed on the way out (a switch, a cancelled worker): the watcher's thread stops.
-        async with contextlib.aclosing(self._changes(monitor)) as batches:
+        batches = folder_changes(
+            monitor,
+            debounce_ms=self.settings.debounce_ms,
+            force_polling=self.settings.force_polling,
+        )
+        async with contextlib.aclosing(batches):
             async for changes in batches:
                 if changes is None:  # the watcher is up: read everything once
                     await self._refresh(monitor, None)
@@ -288,7 +266,7 @@ class CtxDashApp(DemoActions):
                 changed = {Path(p) for _, p in changes}
                 old = monitor.transcript
                 try:  # one trip to a thread per batch: it decides, then reads
-                    outcome = await asyncio.to_thread(self._on_changes, monitor, changed)
+                    outcome = await asyncio.to_thread(outcome_of, monitor, changed)
                 except OSError as err:
                     self.post_message(WatchProblem(f"cannot read {old.name}: {err}"))
                     continue
@@ -300,96 +278,6 @@ class CtxDashApp(DemoActions):
                     self.post_message(SessionSwitched(old, path, why))
                     self.call_later(self.watch_session)  # watch the new session's folders
                     return
-
-    @staticmethod
-    def _on_changes(monitor: Monitor, changed: set[Path]) -> Budget | tuple[Path, bool] | None:
-        """In a thread: a session to follow instead (switched to already, and whether a hook
-        announced it), else the new budget when a file that counts changed.
-
-        Raises:
-            OSError: the transcript cannot be read.
-        """
-        hooked = monitor.hooked_session(changed)
-        newer = hooked or monitor.newer_session(changed)
-        if newer is not None:
-            monitor.switch(newer)
-            return newer, hooked is not None
-        if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
-            return monitor.refresh(changed)
-        return None
-
-    async def _changes(
-        self, monitor: Monitor
-    ) -> AsyncGenerator[set[tuple[object, str]] | None, None]:
-        """Batches of changes in the folders :meth:`Monitor.watch_paths` names, one level each.
-
-        One watcher for all of them, in a thread of its own: it wakes every ``step`` ms
-        while idle, and only changes that may matter reach the event loop (the parent
-        folders of a memory file, up to ``/``, see every other program's files too). Yields
-        ``None`` once the watcher is running: nothing written after that is missed, so the
-        caller reads everything then; again after the watcher started over because a
-        folder for subagents appeared.
-        """
-        loop = asyncio.get_running_loop()
-        while True:
-            folders = await asyncio.to_thread(monitor.watch_paths)
-            queue: asyncio.Queue[set[tuple[object, str]] | BaseException] = asyncio.Queue()
-            stop = threading.Event()
-            thread = threading.Thread(
-                target=self._watch_thread,
-                args=(folders, monitor, stop, partial(self._hand, loop, queue)),
-                name="ctxdash-watcher",
-                daemon=True,
-            )
-            thread.start()
-            try:
-                # Let the watcher take its first look (a poller needs one poll).
-                await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
-                yield None
-                while True:
-                    changes = await queue.get()
-                    if isinstance(changes, BaseException):
-                        raise changes  # the watcher failed: surface its error
-                    if changes is REWATCH:
-                        break  # watch the new folder too, then read everything once
-                    yield changes
-            finally:
-                stop.set()  # the thread sees it within one step
-
-    @staticmethod
-    def _hand(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any], item: object) -> None:
-        """From the watcher's thread to the event loop (gone once the app has closed)."""
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-
-    def _watch_thread(
-        self,
-        folders: list[Path],
-        monitor: Monitor,
-        stop: threading.Event,
-        hand: Callable[[Any], object],
-    ) -> None:
-        """Watch ``folders`` until ``stop``; hand each batch that may matter to the loop."""
-        from watchfiles import watch
-
-        try:
-            for changes in watch(
-                *folders,
-                watch_filter=lambda _change, path: monitor.may_matter(path),
-                debounce=self.settings.debounce_ms,
-                step=min(WATCH_STEP_MS, self.settings.debounce_ms),
-                stop_event=stop,
-                force_polling=self.settings.force_polling,
-                poll_delay_ms=100,
-                recursive=False,
-            ):
-                if monitor.needs_rewatch({Path(p) for _, p in changes}):
-                    hand(REWATCH)
-                    return
-                hand(changes)
-        except Exception as err:  # noqa: BLE001 - reported by the worker, never lost
-            if not stop.is_set():
-                hand(err)
 
     async def _refresh(self, monitor: Monitor, changed: set[Path] | None) -> None:
         try:
