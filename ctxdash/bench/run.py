@@ -384,6 +384,7 @@ def _append_latency(tmp: Path, samples: int) -> float:
     """Median ms from appending one turn to an updated budget (Tracker + build_budget)."""
     from ctxdash.core.budget import build_budget
     from ctxdash.core.config import Config
+    from ctxdash.core.gather import gather
     from ctxdash.core.transcript.tokens import default_counter
     from ctxdash.core.transcript.tracker import Tracker
 
@@ -394,7 +395,8 @@ def _append_latency(tmp: Path, samples: int) -> float:
     tracker.poll()
     live = LiveSession(seed=9, cwd=home.cwd, session_id=home.transcript.stem)
     config = Config()
-    build_budget(tracker.state, home.transcript, config=config, claude_root=root, counter=counter)
+    inputs = gather(tracker.state, home.transcript, claude_root=root, counter=counter)
+    build_budget(tracker.state, home.transcript, inputs, config=config, counter=counter)
     times = []
     for _ in range(samples):
         data = b"".join(live.step())
@@ -402,14 +404,17 @@ def _append_latency(tmp: Path, samples: int) -> float:
             fh.write(data)
         t0 = time.perf_counter()
         tracker.poll()
-        build_budget(
+        # As the dashboard does: what was read around the transcript is kept.
+        inputs = gather(
             tracker.state,
             home.transcript,
-            config=config,
             claude_root=root,
             counter=counter,
-            memory=[],
+            memory=inputs.memory,
+            listings=inputs.listings,
+            env=inputs.env,
         )
+        build_budget(tracker.state, home.transcript, inputs, config=config, counter=counter)
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
-from ctxdash.core.claude.listings import Listing, discover_listings
-from ctxdash.core.claude.memory import MemoryFile, memory_paths_to_watch
-from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
+from ctxdash.core.claude.memory import memory_paths_to_watch
+from ctxdash.core.claude.settings import managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.exchange import events_file, recent_events, reported_window
+from ctxdash.core.exchange import events_file, recent_events
+from ctxdash.core.gather import Inputs, gather
 from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.status import (
     claude_root_of,
@@ -80,9 +80,8 @@ class Monitor:
         self.root = claude_root_of(transcript)
         self.tracker = Tracker(transcript, counter=self.counter)
         self.subs: dict[str, Tracker] = {}
-        self.memory: list[MemoryFile] | None = None
-        self.listings: list[Listing] = []
-        self.env = ClaudeEnv()
+        #: What the last budget read around the transcript (kept until a file of it changes).
+        self.inputs: Inputs | None = None
         self.memory_dirs: set[Path] = set()
         #: The folders :meth:`watch_paths` last returned.
         self.watched: set[Path] = set()
@@ -243,29 +242,31 @@ class Monitor:
             self.tracker.poll()
             self.tracker.save()
         state = self.tracker.state
-        rescan = self.memory is None or everything or self._config_changed(changed or set())
-        if rescan:  # memory files are scanned by build_budget (one rule), then kept
-            self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
-            self.env = load_claude_env(self.root, state.cwd)
+        rescan = self.inputs is None or everything or self._config_changed(changed or set())
         subagents = [] if state.sidechain else self._subagents(changed)
         sampled_before = sampled_texts(self.counter)
+        kept = None if rescan else self.inputs
+        self.inputs = gather(
+            state,
+            self.transcript,
+            claude_root=self.root,
+            counter=self.counter,
+            memory=kept.memory if kept else None,
+            listings=kept.listings if kept else None,
+            env=kept.env if kept else None,
+        )
         budget = build_budget(
             state,
             self.transcript,
+            self.inputs,
             config=self.config,
-            claude_root=self.root,
             counter=self.counter,
             window_override=self.window_override,
             subagents=subagents,
-            env=self.env,
-            memory=None if rescan else self.memory,
-            listings=self.listings,
-            reported_window=reported_window(state.session_id),
         )
         budget = mark_sampled(
             budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before
         )
-        self.memory = list(budget.memory_files)
         save_summary(budget)
         return budget
 
@@ -292,18 +293,15 @@ class Monitor:
             return None
         counter = counter or self.counter
         state.flush(counter)
+        inputs = gather(state, self.transcript, claude_root=self.root, counter=counter)
         return build_budget(
             state,
             self.transcript,
+            inputs,
             config=self.config,
-            claude_root=self.root,
             counter=counter,
             window_override=self.window_override,
             subagents=[] if state.sidechain else inline_subagents(state),
-            env=load_claude_env(self.root, state.cwd),
-            memory=None,  # scanned by build_budget, counted with ``counter``
-            listings=discover_listings(state.cwd, self.root) if not state.sidechain else [],
-            reported_window=reported_window(state.session_id),
         )
 
     def _config_changed(self, changed: set[Path]) -> bool:
