@@ -561,7 +561,7 @@ def test_the_live_monitor_scans_memory_once_per_change_and_as_status_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ctxdash import synth
-    from ctxdash.core import budget as budget_module
+    from ctxdash.core import gather as gather_module
     from ctxdash.core.config import Config
     from ctxdash.core.monitor import Monitor
     from ctxdash.core.status import session_budget
@@ -570,13 +570,13 @@ def test_the_live_monitor_scans_memory_once_per_change_and_as_status_does(
     home = synth.build_claude_home(tmp_path / "claude", seed=3, name="basic")
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
     scans: list[str] = []
-    real = budget_module.discover_memory
+    real = gather_module.discover_memory
 
     def counted(*args: Any, **kwargs: Any) -> list[MemoryFile]:
         scans.append("scan")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(budget_module, "discover_memory", counted)
+    monkeypatch.setattr(gather_module, "discover_memory", counted)
     monitor = Monitor(home.transcript, config=Config(), counter=HeuristicCounter())
     first = monitor.refresh(None)
     assert len(scans) == 1

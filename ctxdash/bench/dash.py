@@ -1,8 +1,9 @@
 """Dashboard measurements, run in a process of their own by :mod:`ctxdash.bench.run`.
 
 ``python -m ctxdash.bench.dash --first-paint TRANSCRIPT`` opens the app headless and prints
-``{"first_paint_s": …}``: from ``$CTXDASH_BENCH_T0`` (when the parent started this process)
-to the first screen that shows the session's budget.
+``{"reading_s": …, "first_paint_s": …, "complete_s": …}``: from ``$CTXDASH_BENCH_T0`` (when
+the parent started this process) to the dashboard saying it reads the session, to the first
+screen that shows a budget (a long session's preview), and to the budget of the whole history.
 
 ``python -m ctxdash.bench.dash TRANSCRIPT SECONDS`` opens the app headless on the transcript
 with the real watcher, then prints one JSON object:
@@ -27,6 +28,7 @@ from pathlib import Path
 from ctxdash.core.config import Config
 from ctxdash.synth import LiveSession
 from ctxdash.ui.app import AppSettings, make_app
+from ctxdash.ui.screens.dashboard import DashboardScreen
 
 
 def _append(transcript: Path, live: LiveSession) -> None:
@@ -77,17 +79,38 @@ async def measure(transcript: Path, seconds: float, samples: int = 40) -> dict[s
 
 
 async def first_paint(transcript: Path) -> dict[str, object]:
-    """Seconds from the process start to the first painted budget (a cold parse)."""
+    """Seconds from the process start to the first frames (a cold parse).
+
+    ``reading_s``: the dashboard is on screen saying it reads the session; ``first_paint_s``:
+    a budget is on screen (a long session's preview from its live window, else the full
+    one); ``complete_s``: the budget of the whole history is on screen. A frame counts once
+    the screen was refreshed after it (Textual's ``call_after_refresh``).
+    """
     t0 = float(os.environ.get("CTXDASH_BENCH_T0") or time.time())
     app = make_app(AppSettings(config=Config(bell=False), transcript=transcript))
-    async with app.run_test(size=(100, 40)) as pilot:
-        while app.budget is None:
+    out: dict[str, object] = {}
+
+    async def until(cond) -> None:  # type: ignore[no-untyped-def]
+        while not cond():
             if time.time() - t0 > 120:
-                raise TimeoutError("no budget on screen after 120 s")
+                raise TimeoutError("the dashboard did not get there in 120 s")
             await asyncio.sleep(0.002)
-        await pilot.pause()  # the frame that shows it
-        painted = time.time() - t0
-    return {"first_paint_s": painted}
+
+    async def painted() -> float:
+        done = asyncio.Event()
+        app.call_after_refresh(done.set)
+        await done.wait()
+        return time.time() - t0
+
+    async with app.run_test(size=(100, 40)):
+        await until(lambda: isinstance(app.screen, DashboardScreen))
+        out["reading_s"] = await painted()
+        await until(lambda: app.budget is not None)
+        out["preview"] = app.previewing
+        out["first_paint_s"] = await painted()
+        await until(lambda: not app.previewing)
+        out["complete_s"] = await painted()
+    return out
 
 
 def main() -> None:

@@ -22,77 +22,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ctxdash.bench import peers as bench_peers
+from ctxdash.bench.measure import MB, compile_package, median_of, row, run_cli, run_process
 from ctxdash.bench.peers import Peer
 from ctxdash.synth import LiveSession, build_claude_home, scenario
-
-MB = 1024 * 1024
-
-
-def _run(
-    argv: list[str], env: dict[str, str], *, check: bool = True, stdin: bytes | None = None
-) -> tuple[float, float]:
-    """Run a command in a fresh process: (wall seconds, peak RSS in MB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        env=env,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    if stdin is not None and proc.stdin:
-        proc.stdin.write(stdin)
-        proc.stdin.close()
-    err = proc.stderr.read() if proc.stderr else b""  # never let a full pipe block it
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:4])} failed: {err.decode('utf-8', 'replace')}")
-    if proc.stderr:
-        proc.stderr.close()
-    rss_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / MB
-    return wall, rss_mb
-
-
-def _run_cli(args: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Run ``ctxdash`` in a fresh process: (wall seconds, peak RSS in MB)."""
-    return _run([sys.executable, "-m", "ctxdash", *args], env)
-
-
-def _median(fn: Callable[[], tuple[float, float]], runs: int) -> tuple[float, float]:
-    results = [fn() for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
-
-
-def _row(name: str, value: float, unit: str, goal: float | None, note: str = "") -> str:
-    ratio = f"{value / goal:.2f}" if goal else ""
-    goal_s = f"{goal:g} {unit}" if goal else ""
-    return f"| {name} | {value:.3g} {unit} | {goal_s} | {ratio} | {note} |"
-
-
-def _compile_package() -> None:
-    """Write the bytecode a regular install has (pip compiles at install time).
-
-    An editable checkout run with ``PYTHONDONTWRITEBYTECODE`` would otherwise compile every
-    module on every start, which no installed user pays.
-    """
-    import compileall
-
-    compileall.compile_dir(str(Path(__file__).parent), quiet=1)
 
 
 def bench(quick: bool, peers: list[Peer]) -> list[str]:
     """Run every measurement; return the table rows."""
-    _compile_package()
+    compile_package()
     runs = 3 if quick else 7
     size = 20 * MB if quick else 100 * MB
     rows: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="ctxdash-bench-"))
+    saved = {name: os.environ.get(name) for name in _own_dirs(tmp)}
+    # In this process too (the in-process rows): nothing lands in the user's folders.
+    os.environ.update(_own_dirs(tmp))
     try:
         root = tmp / "claude"
         t0 = time.perf_counter()
@@ -100,18 +47,15 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         gen = time.perf_counter() - t0
         transcript = home.transcript
         real = transcript.stat().st_size / MB
-        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root), NO_COLOR="1")
         cache = tmp / "cache"
-        env["CTXDASH_CACHE_DIR"] = str(cache)
-        env["CTXDASH_CONFIG_DIR"] = str(tmp / "cfg")
-        env["CTXDASH_STATE_DIR"] = str(tmp / "state")
+        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(root), NO_COLOR="1", **_own_dirs(tmp))
         args = ["status", "--json", str(transcript)]
-        _run_cli(args, env)  # builds the tokenizer cache once, like any first run
+        run_cli(args, env)  # builds the tokenizer cache once, like any first run
         rows += _cold_rows(transcript, root, env, cache, runs, peers, 0.5 if quick else 0.7)
-        _run_cli(args, env)
-        wall, rss = _median(lambda: _run_cli(args, env), runs)
+        run_cli(args, env)
+        wall, rss = median_of(lambda: run_cli(args, env), runs)
         rows.append(
-            _row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.1, f"peak RSS {rss:.0f} MB")
+            row(f"status --json, {real:.0f} MB, warm", wall, "s", 0.1, f"peak RSS {rss:.0f} MB")
         )
 
         live = LiveSession(seed=3, cwd=home.cwd, session_id=transcript.stem)
@@ -120,16 +64,16 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
             with open(transcript, "ab") as fh:
                 for _ in range(3):
                     fh.write(b"".join(live.step()))
-            return _run_cli(args, env)
+            return run_cli(args, env)
 
-        wall, rss = _median(grown, runs)
+        wall, rss = median_of(grown, runs)
         rows.append(
-            _row("status --json, warm, grown 3 turns", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
+            row("status --json, warm, grown 3 turns", wall, "s", 0.25, f"peak RSS {rss:.0f} MB")
         )
         rows.append(
-            _row(
+            row(
                 "append one turn → updated budget",
-                _append_latency(tmp, runs * 5),
+                _append_latency_child(tmp, runs * 5, env),
                 "ms",
                 5.0,
                 "in process, median",
@@ -145,9 +89,9 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
         sroot = tmp / "many"
         _many_sessions(sroot, n_files, total)
         senv = dict(env, CLAUDE_CONFIG_DIR=str(sroot))
-        wall, rss = _median(lambda: _run_cli(["sessions", "--json"], senv), runs)
+        wall, rss = median_of(lambda: run_cli(["sessions", "--json"], senv), runs)
         rows.append(
-            _row(
+            row(
                 f"sessions, {n_files} files, {total // MB} MB",
                 wall,
                 "s",
@@ -155,10 +99,24 @@ def bench(quick: bool, peers: list[Peer]) -> list[str]:
                 f"peak RSS {rss:.0f} MB",
             )
         )
-        rows.append(_row("generate the transcript", gen, "s", None, "synth, not a goal"))
+        rows.append(row("generate the transcript", gen, "s", None, "synth, not a goal"))
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
+
+
+def _own_dirs(tmp: Path) -> dict[str, str]:
+    """ctxdash's cache, config and state folders inside the benchmark's temporary folder."""
+    return {
+        "CTXDASH_CACHE_DIR": str(tmp / "cache"),
+        "CTXDASH_CONFIG_DIR": str(tmp / "cfg"),
+        "CTXDASH_STATE_DIR": str(tmp / "state"),
+    }
 
 
 def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
@@ -170,7 +128,8 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
     home = build_claude_home(root, seed=2, name="basic")
     sid = home.transcript.stem
     prompt = {"type": "user", "sessionId": sid, "uuid": "huge-prompt"}
-    prompt["message"] = {"role": "user", "content": "A" * (20 * MB)}
+    prompt["message"] = {"role": "user", "content": "@@HUGE@@"}
+    head, tail = json.dumps(prompt).encode().split(b"@@HUGE@@")
     reply = {"type": "assistant", "sessionId": sid, "uuid": "huge-reply"}
     reply["message"] = {
         "id": "msg_huge",
@@ -179,8 +138,11 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
         "usage": {"input_tokens": 150_000, "output_tokens": 10},
         "content": [{"type": "text", "text": "ok"}],
     }
-    with open(home.transcript, "ab") as fh:
-        fh.write(json.dumps(prompt).encode() + b"\n" + json.dumps(reply).encode() + b"\n")
+    with open(home.transcript, "ab") as fh:  # written in pieces: this process stays small
+        fh.write(head)
+        for _ in range(20):
+            fh.write(b"A" * MB)
+        fh.write(tail + b"\n" + json.dumps(reply).encode() + b"\n")
     cache = Path(env["CTXDASH_CACHE_DIR"])
     henv = dict(env, CLAUDE_CONFIG_DIR=str(root))
     args = ["status", "--json", str(home.transcript)]
@@ -188,10 +150,10 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
     def cold() -> tuple[float, float]:
         shutil.rmtree(cache / "sessions", ignore_errors=True)
         (cache / "counts.bin").unlink(missing_ok=True)
-        return _run_cli(args, henv)
+        return run_cli(args, henv)
 
-    wall, rss = _median(cold, runs)
-    return _row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
+    wall, rss = median_of(cold, runs)
+    return row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
 
 
 def _cold_rows(
@@ -211,7 +173,7 @@ def _cold_rows(
     def cold() -> tuple[float, float]:
         shutil.rmtree(cache / "sessions", ignore_errors=True)
         (cache / "counts.bin").unlink(missing_ok=True)
-        return _run_cli(args, env)
+        return run_cli(args, env)
 
     ours: list[tuple[float, float]] = []
     theirs: dict[str, list[tuple[float, float]]] = {p.name: [] for p in peers}
@@ -221,11 +183,11 @@ def _cold_rows(
         ours.append(cold())
         for peer in peers:
             argv, penv = peer.summarise(root, home)
-            theirs[peer.name].append(_run(argv, penv, check=False))
+            theirs[peer.name].append(run_process(argv, penv, check=False))
     wall = statistics.median(w for w, _ in ours)
     rss = max(r for _, r in ours)
     rows = [
-        _row(
+        row(
             f"status --json, {size:.0f} MB, cold",
             wall,
             "s",
@@ -269,17 +231,25 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
         )
         if out.returncode != 0:
             return [*rows, f"| dashboard first paint | failed | | | {out.stderr[-200:]!r} |"]
-        paints.append(json.loads(out.stdout.strip().splitlines()[-1])["first_paint_s"])
-    rows.append(
-        _row(
+        paints.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    previews = sum(1 for p in paints if p["preview"])
+    rows += [
+        row(
             "dashboard first paint, 1 GB, cold",
-            statistics.median(paints),
+            statistics.median(p["first_paint_s"] for p in paints),
             "s",
             1.0,
-            "process start → budget on screen",
-        )
-    )
-    rows.append(_row("generate the 1 GB transcript", gen, "s", None, "synth, not a goal"))
+            f"process start → a budget on screen (live window: {previews} of {len(paints)} runs)",
+        ),
+        row(
+            "dashboard, 1 GB, whole history on screen",
+            statistics.median(p["complete_s"] for p in paints),
+            "s",
+            None,
+            "read in a thread after the first paint",
+        ),
+    ]
+    rows.append(row("generate the 1 GB transcript", gen, "s", None, "synth, not a goal"))
     return rows
 
 
@@ -299,17 +269,17 @@ def _dashboard_rows(transcript: Path, env: dict[str, str], seconds: int) -> list
     lat = data["latency_ms"]
     size = transcript.stat().st_size / MB
     return [
-        _row("dashboard: append → screen, p50", lat["p50"], "ms", None, "real watcher"),
-        _row("dashboard: append → screen, p95", lat["p95"], "ms", 150.0, "incl. debounce"),
-        _row(
+        row("dashboard: append → screen, p50", lat["p50"], "ms", None, "real watcher"),
+        row("dashboard: append → screen, p95", lat["p95"], "ms", 150.0, "incl. debounce"),
+        row(
             f"dashboard: CPU idle {seconds} s",
             100 * data["idle_cpu"],
             "% core",
             0.5,
             f"{size:.0f} MB transcript open",
         ),
-        _row("dashboard: CPU, a turn every 2 s", 100 * data["append_cpu"], "% core", 5.0, ""),
-        _row("dashboard: peak RSS", data["rss_mb"], "MB", 200.0, f"{size:.0f} MB transcript"),
+        row("dashboard: CPU, a turn every 2 s", 100 * data["append_cpu"], "% core", 5.0, ""),
+        row("dashboard: peak RSS", data["rss_mb"], "MB", 200.0, f"{size:.0f} MB transcript"),
     ]
 
 
@@ -376,10 +346,10 @@ def _integration_rows(transcript: Path, env: dict[str, str], runs: int) -> list[
     size = transcript.stat().st_size / MB
     floor = f"bare Python {line['bare']:.0f} ms"
     return [
-        _row("statusline as installed, 2.1.332 payload", line["normal"], "ms", 40.0, floor),
-        _row("statusline as installed, zeros (after /compact)", line["zeros"], "ms", 40.0,
+        row("statusline as installed, 2.1.332 payload", line["normal"], "ms", 40.0, floor),
+        row("statusline as installed, zeros (after /compact)", line["zeros"], "ms", 40.0,
              f"reads the transcript's end; {floor}"),
-        _row(
+        row(
             f"pre-compact hook, {size:.0f} MB transcript",
             hook,
             "s",
@@ -389,10 +359,32 @@ def _integration_rows(transcript: Path, env: dict[str, str], runs: int) -> list[
     ]  # fmt: skip
 
 
+def _append_latency_child(tmp: Path, samples: int, env: dict[str, str]) -> float:
+    """:func:`_append_latency` in a process of its own.
+
+    A child process starts with its parent's resident memory in its peak (Linux counts the
+    pages it was forked with): the parent stays small, so the other rows' peaks are theirs.
+    """
+    code = (
+        "import sys; from pathlib import Path; from ctxdash.bench.run import _append_latency;"
+        "print(_append_latency(Path(sys.argv[1]), int(sys.argv[2])))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp), str(samples)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def _append_latency(tmp: Path, samples: int) -> float:
     """Median ms from appending one turn to an updated budget (Tracker + build_budget)."""
     from ctxdash.core.budget import build_budget
     from ctxdash.core.config import Config
+    from ctxdash.core.gather import gather
     from ctxdash.core.transcript.tokens import default_counter
     from ctxdash.core.transcript.tracker import Tracker
 
@@ -403,7 +395,8 @@ def _append_latency(tmp: Path, samples: int) -> float:
     tracker.poll()
     live = LiveSession(seed=9, cwd=home.cwd, session_id=home.transcript.stem)
     config = Config()
-    build_budget(tracker.state, home.transcript, config=config, claude_root=root, counter=counter)
+    inputs = gather(tracker.state, home.transcript, claude_root=root, counter=counter)
+    build_budget(tracker.state, home.transcript, inputs, config=config, counter=counter)
     times = []
     for _ in range(samples):
         data = b"".join(live.step())
@@ -411,14 +404,17 @@ def _append_latency(tmp: Path, samples: int) -> float:
             fh.write(data)
         t0 = time.perf_counter()
         tracker.poll()
-        build_budget(
+        # As the dashboard does: what was read around the transcript is kept.
+        inputs = gather(
             tracker.state,
             home.transcript,
-            config=config,
             claude_root=root,
             counter=counter,
-            memory=[],
+            memory=inputs.memory,
+            listings=inputs.listings,
+            env=inputs.env,
         )
+        build_budget(tracker.state, home.transcript, inputs, config=config, counter=counter)
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 
@@ -456,6 +452,6 @@ def main(argv: list[str] | None = None) -> int:
         + (", ".join(p.name for p in peers) or "none (python -m ctxdash.bench --install-peers)")
     )
     print("| measurement | median | goal | ratio | note |\n|---|---|---|---|---|")
-    for row in bench(args.quick, peers):
-        print(row, flush=True)
+    for line in bench(args.quick, peers):
+        print(line, flush=True)
     return 0

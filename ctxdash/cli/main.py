@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ctxdash import __version__
@@ -252,24 +252,52 @@ def _merge_top_options(args: argparse.Namespace) -> str | None:
 COMMANDS = {"status": cmd_status, "sessions": cmd_sessions, "dashboard": cmd_dashboard}
 
 
+def _plain_status(argv: list[str]) -> argparse.Namespace | None:
+    """``status [--json] [SESSION]``, the form scripts run most, read without building every
+    subcommand's parser (argparse and the parsers cost a warm ``status`` a tenth of its time).
+    ``None`` for anything else: the full parser reads it, with its help and its errors."""
+    if argv[:1] != ["status"] or len(argv) > 3:
+        return None
+    rest = [a for a in argv[1:] if a != "--json"]
+    if len(argv) - 1 - len(rest) > 1 or len(rest) > 1 or (rest and rest[0].startswith("-")):
+        return None
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(
+        command="status",
+        session=rest[0] if rest else None,
+        json=len(rest) < len(argv) - 1,
+        window=None,
+        no_cache=False,
+        demo=False,
+        seed=7,
+        color="auto",
+    )
+    return args  # type: ignore[return-value]  # the attributes cmd_status reads
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ctxdash`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args.command = "dashboard"
-    problem = _merge_top_options(args)
-    if problem:
-        parser.error(problem)
-    from ctxdash.cli import actions as cli_actions
-    from ctxdash.cli import claude as cli_claude
+    args = _plain_status(argv)
+    commands: dict[str, Callable[[argparse.Namespace], int]] = dict(COMMANDS)
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            args.command = "dashboard"
+        problem = _merge_top_options(args)
+        if problem:
+            parser.error(problem)
+        from ctxdash.cli import actions as cli_actions
+        from ctxdash.cli import claude as cli_claude
+
+        commands.update({**cli_actions.COMMANDS, **cli_claude.COMMANDS})
     from ctxdash.cli.textout import error
     from ctxdash.core.atomic import ActionError
     from ctxdash.core.claude.discover import SessionNotFound
     from ctxdash.core.config import ConfigError
 
-    commands = {**COMMANDS, **cli_actions.COMMANDS, **cli_claude.COMMANDS}
     try:
         return commands[args.command](args)
     except (ActionError, ConfigError, SessionNotFound) as err:

@@ -3,8 +3,9 @@
 ``used`` is exact (from usage); the rows of the breakdown are attributed so that they add up
 to ``used`` to the token (:mod:`ctxdash.core.breakdown`, from
 :mod:`ctxdash.core.transcript.attribution`); window, auto-compact point and levels come from
-:mod:`ctxdash.core.window`; memory files from disk (:mod:`ctxdash.core.claude.memory`); the
-planned allocation from :mod:`ctxdash.core.plan`, the pace from :mod:`ctxdash.core.growth`.
+:mod:`ctxdash.core.window`; what is read from disk (settings, the memory files, the listings)
+from :mod:`ctxdash.core.gather`, which builds the budget's inputs in one step; the planned
+allocation from :mod:`ctxdash.core.plan`, the pace from :mod:`ctxdash.core.growth`.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import msgspec
 
 from ctxdash.core.breakdown import Category, ContextGroup, TopItem, context_groups, top_item
 from ctxdash.core.breakdown import categories as categories_of
-from ctxdash.core.claude.listings import Listing, discover_listings
-from ctxdash.core.claude.memory import MemoryFile, discover_memory
+from ctxdash.core.claude.memory import MemoryFile
 from ctxdash.core.claude.models import model_info
-from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.fresh import model_evidence
+from ctxdash.core.gather import Inputs
 from ctxdash.core.growth import Growth, growth
 from ctxdash.core.plan import PlanRow, plan
 from ctxdash.core.transcript.fold import Compaction, SessionState
@@ -120,40 +119,21 @@ class Budget(msgspec.Struct, kw_only=True, frozen=True):
 def build_budget(
     state: SessionState,
     transcript: Path,
+    inputs: Inputs,
     *,
     config: Config,
-    claude_root: Path,
     counter: TokenCounter,
     window_override: int | None = None,
     subagents: list[Subagent] | None = None,
-    reported_window: int | None = None,
-    env: ClaudeEnv | None = None,
-    memory: list[MemoryFile] | None = None,
-    listings: list[Listing] | None = None,
 ) -> Budget:
-    """Assemble the budget of one session."""
-    env = env or load_claude_env(claude_root, state.cwd)
+    """Assemble the budget of one session from its state and what :func:`~ctxdash.core.
+    gather.gather` read around it (nothing here reads a file)."""
+    env, evidence, factor, memory = inputs.env, inputs.evidence, inputs.factor, inputs.memory
     sid = state.session_id or transcript.stem
-    evidence = model_evidence(state.model, sid, transcript, env)
     info = model_info(evidence.model)
-    factor = state.resolver.estimate_factor(info.tokenizer)
-    count = counter.count
-
-    if memory is None:
-        memory = []
-        if state.cwd and not state.sidechain:
-            memory = discover_memory(
-                state.cwd,
-                count=lambda text: round(count(text) * factor),
-                claude_root=claude_root,
-                managed_dir=managed_dir(),
-                nested_loaded=state.nested_memory,
-            )
-    if listings is None:
-        listings = [] if state.sidechain else discover_listings(state.cwd, claude_root)
     listed = {"skills": 0, "agents": 0}
-    texts = [entry.text for entry in listings]
-    for entry, n in zip(listings, counter.count_many(texts) if texts else [], strict=True):
+    texts = [entry.text for entry in inputs.listings]
+    for entry, n in zip(inputs.listings, counter.count_many(texts) if texts else [], strict=True):
         listed["skills" if entry.kind == "skill" else "agents"] += round(n * factor) + 4
     limits = session_limits(
         info,
@@ -163,7 +143,7 @@ def build_budget(
         override=window_override,
         max_request=state.max_request,
         set_model_1m=state.set_model_1m,
-        reported=reported_window or evidence.window,
+        reported=inputs.reported_window or evidence.window,
         peak=state.peak,
         auto_compactions=[
             c.pre_tokens for c in state.compactions if c.trigger == "auto" and c.pre_tokens

@@ -14,18 +14,19 @@ from a worker thread.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 
 from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude.discover import cwd_of, is_sidechain_file, main_transcripts, subagent_files
-from ctxdash.core.claude.listings import Listing, discover_listings
-from ctxdash.core.claude.memory import MemoryFile, memory_paths_to_watch
-from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
+from ctxdash.core.claude.memory import memory_paths_to_watch
+from ctxdash.core.claude.settings import managed_dir
 from ctxdash.core.config import Config
-from ctxdash.core.exchange import events_file, recent_events, reported_window
-from ctxdash.core.safepath import open_regular
+from ctxdash.core.exchange import events_file, recent_events
+from ctxdash.core.gather import Inputs, gather
+from ctxdash.core.safepath import component, open_regular
 from ctxdash.core.status import (
     claude_root_of,
     file_subagent,
@@ -33,6 +34,7 @@ from ctxdash.core.status import (
     mark_sampled,
     save_summary,
 )
+from ctxdash.core.transcript.coldstart import live_window
 from ctxdash.core.transcript.records import CONVERSATION_TYPES, Line, decode_line
 from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
 from ctxdash.core.transcript.tracker import Tracker
@@ -78,10 +80,14 @@ class Monitor:
         self.root = claude_root_of(transcript)
         self.tracker = Tracker(transcript, counter=self.counter)
         self.subs: dict[str, Tracker] = {}
-        self.memory: list[MemoryFile] | None = None
-        self.listings: list[Listing] = []
-        self.env = ClaudeEnv()
+        #: What the last budget read around the transcript (kept until a file of it changes).
+        self.inputs: Inputs | None = None
         self.memory_dirs: set[Path] = set()
+        #: The folders :meth:`watch_paths` last returned.
+        self.watched: set[Path] = set()
+        self._session_prefix = str(self.session_dir)
+        #: Folders where a changed ``.jsonl`` file matters (transcripts, hook events).
+        self._jsonl_dirs = {str(self.project_dir), os.path.dirname(events_file())}
         #: Where each other transcript of the project ended when last looked at (the end of
         #: its last complete line): only what is appended after that can make us follow it.
         self.others: dict[Path, int] = {}
@@ -93,13 +99,27 @@ class Monitor:
 
     @property
     def project_dir(self) -> Path:
-        """The folder holding the transcript (watched recursively for subagents)."""
+        """The folder holding the transcript."""
         return self.transcript.parent
 
+    @property
+    def session_dir(self) -> Path:
+        """The session's own folder in the project folder (its subagents' transcripts)."""
+        return self.project_dir / component(self.tracker.state.session_id or self.transcript.stem)
+
     def watch_paths(self) -> list[Path]:
-        """Folders to watch: the project folder (recursively), then the memory folders and
-        ctxdash's state folder, where Claude Code hooks leave session events (one level)."""
+        """Existing folders to watch, each one level (not recursively): the project folder,
+        the session's folder and every folder under it (subagents), the memory folders, and
+        ctxdash's state folder, where Claude Code hooks leave session events.
+
+        One watcher over one level of each costs a fraction of a recursive watch of the
+        project folder (every session's folders). A folder created under the session's
+        folder later is noticed by :meth:`needs_rewatch`. Blocking I/O.
+        """
         out = [self.project_dir]
+        with contextlib.suppress(OSError):
+            for folder, _dirs, _files in os.walk(self.session_dir):
+                out.append(Path(folder))
         state = paths.state_dir()
         with contextlib.suppress(OSError):
             state.mkdir(parents=True, exist_ok=True)
@@ -110,7 +130,33 @@ class Monitor:
             dirs = memory_paths_to_watch(cwd, self.root, managed_dir=managed_dir())
             self.memory_dirs = {Path(d) for d in dirs}
             out += [d for d in self.memory_dirs if d.exists()]
-        return out
+        self.watched = {p for p in out if p.is_dir()}
+        self._session_prefix = str(self.session_dir)
+        self._jsonl_dirs = {str(self.project_dir), str(state)}
+        return list(dict.fromkeys(p for p in out if p in self.watched))
+
+    def may_matter(self, path: str) -> bool:
+        """Whether a change to ``path`` in a watched folder can change the budget or the
+        session followed: a transcript of the project, the hook events, anything under the
+        session's folder (subagents), a memory file or a settings file. Called for every
+        change the watcher sees (the parent folders of a memory file, up to ``/``, see every
+        other program's files too): no I/O."""
+        name = os.path.basename(path)
+        if name.endswith(".md") or name in SETTINGS_NAMES:
+            return True
+        if name.endswith(".jsonl") and os.path.dirname(path) in self._jsonl_dirs:
+            return True
+        session = self._session_prefix
+        return path == session or path.startswith(session + os.sep)
+
+    def needs_rewatch(self, changed: set[Path]) -> bool:
+        """Whether a folder appeared where subagent transcripts go (the session's folder or
+        one under it) that is not watched yet: the watcher then starts again with it."""
+        session = self.session_dir
+        return any(
+            p not in self.watched and (p == session or session in p.parents) and p.is_dir()
+            for p in changed
+        )
 
     def newer_session(self, changed: set[Path]) -> Path | None:
         """A main transcript of this project, other than ours, that Claude Code just wrote
@@ -196,31 +242,67 @@ class Monitor:
             self.tracker.poll()
             self.tracker.save()
         state = self.tracker.state
-        rescan = self.memory is None or everything or self._config_changed(changed or set())
-        if rescan:  # memory files are scanned by build_budget (one rule), then kept
-            self.listings = discover_listings(state.cwd, self.root) if not state.sidechain else []
-            self.env = load_claude_env(self.root, state.cwd)
+        rescan = self.inputs is None or everything or self._config_changed(changed or set())
         subagents = [] if state.sidechain else self._subagents(changed)
         sampled_before = sampled_texts(self.counter)
+        kept = None if rescan else self.inputs
+        self.inputs = gather(
+            state,
+            self.transcript,
+            claude_root=self.root,
+            counter=self.counter,
+            memory=kept.memory if kept else None,
+            listings=kept.listings if kept else None,
+            env=kept.env if kept else None,
+        )
         budget = build_budget(
             state,
             self.transcript,
+            self.inputs,
             config=self.config,
-            claude_root=self.root,
             counter=self.counter,
             window_override=self.window_override,
             subagents=subagents,
-            env=self.env,
-            memory=None if rescan else self.memory,
-            listings=self.listings,
-            reported_window=reported_window(state.session_id),
         )
         budget = mark_sampled(
             budget, self.tracker.sampled + sampled_texts(self.counter) - sampled_before
         )
-        self.memory = list(budget.memory_files)
         save_summary(budget)
         return budget
+
+    def preview(self, counter: TokenCounter | None = None) -> Budget | None:
+        """A first budget from the live window alone (the history is not read yet).
+
+        For the dashboard to show the request size and what fills it within a moment of
+        opening a long session whose parse is not saved; the full :meth:`refresh` follows.
+        ``None`` when a full refresh is about as quick (a saved state, a small file, a long
+        live window). Nothing is saved: the preview is never the session's state.
+
+        Args:
+            counter: Counts the window's texts (default: the monitor's); the dashboard
+                passes the byte heuristic, so that the preview never waits for the
+                tokenizer to load.
+        """
+        if self.tracker.loaded_from_cache or not self.tracker.cold:
+            return None
+        try:
+            state = live_window(self.transcript, sidechain=self.tracker.sidechain)
+        except OSError:
+            return None
+        if state is None:
+            return None
+        counter = counter or self.counter
+        state.flush(counter)
+        inputs = gather(state, self.transcript, claude_root=self.root, counter=counter)
+        return build_budget(
+            state,
+            self.transcript,
+            inputs,
+            config=self.config,
+            counter=counter,
+            window_override=self.window_override,
+            subagents=[] if state.sidechain else inline_subagents(state),
+        )
 
     def _config_changed(self, changed: set[Path]) -> bool:
         """Memory files, skills, agents or Claude Code settings may have changed."""

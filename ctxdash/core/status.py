@@ -10,7 +10,8 @@ from ctxdash.core import paths
 from ctxdash.core.budget import Budget, Subagent, build_budget
 from ctxdash.core.claude.discover import SubagentFile, subagent_files
 from ctxdash.core.config import Config
-from ctxdash.core.exchange import SavedBudget, reported_window, save_budget
+from ctxdash.core.exchange import SavedBudget, save_budget
+from ctxdash.core.gather import gather
 from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.tokens import (
     CachedCounter,
@@ -138,15 +139,15 @@ def session_budget(
         if state.sidechain
         else subagents_of(state, transcript, use_cache=use_cache, counter=cached)
     )
+    inputs = gather(state, transcript, claude_root=claude_root_of(transcript), counter=cached)
     budget = build_budget(
         state,
         transcript,
+        inputs,
         config=config,
-        claude_root=claude_root_of(transcript),
         counter=cached,
         window_override=window_override,
         subagents=subs,
-        reported_window=reported_window(state.session_id),
     )
     budget = mark_sampled(budget, tracker.sampled + sampled_texts(cached) - sampled_before)
     save_summary(budget)

@@ -11,9 +11,9 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,11 +33,11 @@ from ctxdash.core.claude.discover import (
     resolve_session,
 )
 from ctxdash.core.claude.session_list import list_sessions
-from ctxdash.core.config import Config
 from ctxdash.core.monitor import Monitor
 from ctxdash.core.plain import clean as untrusted
-from ctxdash.core.transcript.tokens import TokenCounter
+from ctxdash.core.transcript.tokens import HeuristicCounter, TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
+from ctxdash.core.watcher import folder_changes, outcome_of
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
@@ -45,30 +45,10 @@ from ctxdash.ui.format import compact, home_short, one_line, truncate
 from ctxdash.ui.keys import PALETTE, active_keys, key_help, with_key
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
-from ctxdash.ui.screens.help import HelpScreen
-from ctxdash.ui.screens.sessions import SessionListScreen
+from ctxdash.ui.settings import AppSettings
 
 if TYPE_CHECKING:
     from ctxdash.synth.demo import Demo
-
-
-@dataclass
-class AppSettings:
-    """How the app runs; the CLI and the tests build it the same way."""
-
-    config: Config = field(default_factory=Config)
-    session: str | None = None
-    transcript: Path | None = None
-    window: int | None = None
-    watch: bool = True
-    force_polling: bool = False
-    debounce_ms: int = 60
-    demo: bool = False
-    demo_interval: float = 0.8
-    demo_phase: float | None = None
-    """Seconds each demo phase stays on screen at least (``None``: the demo's own default)."""
-    seed: int = 7
-    theme: str | None = None
 
 
 #: Below this many columns a toast is one short line, and only the newest one stays.
@@ -108,15 +88,19 @@ class CtxDashApp(DemoActions):
         super().__init__()
         self.settings = settings
         self.clock = clock
+        #: Load the tokenizer in the background once the first budget is on screen (the
+        #: first new turn should not wait for it; the first frame should not either).
+        self._preload = counter is None
         if counter is None:
-            from ctxdash.core.transcript.tokens import CachedCounter, preload_in_background
+            from ctxdash.core.transcript.tokens import CachedCounter
 
             counter = CachedCounter()
-            preload_in_background()  # the first new turn should not wait for it
         self.counter = counter
         self.checkpoints = CheckpointActions(self)
         self.monitor: Monitor | None = None
         self.budget: Budget | None = None
+        #: The budget on screen is a preview (the history is still being read).
+        self.previewing = False
         #: One alert tracker per session: a level alerts once per upward crossing of that
         #: session, not again when the dashboard switches back to it.
         self._announcers: dict[Path, Announcer] = {}
@@ -165,10 +149,20 @@ class CtxDashApp(DemoActions):
         if self.settings.demo:
             self.action_demo()
             return
+        with contextlib.suppress(LookupError):
+            self.get_screen_dashboard().waiting("looking for the session…")
+        self.find_session()
+
+    @work(exclusive=True, group="watcher", name="session-finder", exit_on_error=False)
+    async def find_session(self) -> None:
+        """Resolve the session to show (a blocking look at the folders: off the event loop)."""
+        transcript = self.settings.transcript
         try:
-            transcript = self.settings.transcript or resolve_session(
-                self.settings.session, anywhere=self.settings.session is not None
-            )
+            if transcript is None:
+                transcript = await asyncio.to_thread(
+                    partial(resolve_session, anywhere=self.settings.session is not None),
+                    self.settings.session,
+                )
         except NoSessionYet as err:
             self.event(f"{err}", "bold")
             self.notify(str(err), title="Waiting for Claude Code", timeout=30)
@@ -182,23 +176,26 @@ class CtxDashApp(DemoActions):
             self.notify(
                 f"{err}\nPress d to open the built-in demo.", title="No session", timeout=30
             )
+            with contextlib.suppress(LookupError):
+                self.get_screen_dashboard().waiting("no session: press d for the demo")
             return
         self.open_session(transcript, follow=self.settings.session is None)
 
     def open_session(self, transcript: Path, *, follow: bool) -> None:
-        """Follow ``transcript`` from now on."""
-        self.monitor = Monitor(
+        """Follow ``transcript`` from now on (read in a worker; the screen says so first)."""
+        self._forget_session(transcript)
+        with contextlib.suppress(LookupError):
+            self.get_screen_dashboard().waiting(f"reading {transcript.stem[:8]}…")
+        self.watch_session(transcript, follow)
+
+    def _new_monitor(self, transcript: Path, follow: bool) -> Monitor:
+        return Monitor(
             transcript,
             config=self.settings.config,
             counter=self.counter,
             window_override=self.settings.window,
             follow=follow,
         )
-        self._forget_session(transcript)
-        if self.settings.watch:
-            self.watch_session()
-        else:
-            self.refresh_now()
 
     def _forget_session(self, transcript: Path | None = None) -> None:
         """Another session on screen: its own alert tracker, counters from zero.
@@ -227,68 +224,60 @@ class CtxDashApp(DemoActions):
 
     # ------------------------------------------------------------------ workers
     @work(exclusive=True, group="watcher", name="session-watcher", exit_on_error=False)
-    async def watch_session(self) -> None:
-        """The one file watcher: the project folder and the memory folders."""
+    async def watch_session(self, transcript: Path | None = None, follow: bool = True) -> None:
+        """The one file watcher: the project folder and the memory folders.
+
+        Given a transcript, opens it first (in a thread) and shows a preview of a long
+        session's live window while its history is read.
+        """
+        if transcript is not None:
+            self.monitor = await asyncio.to_thread(self._new_monitor, transcript, follow)
         monitor = self.monitor
         if monitor is None:
             return
-        async for changes in self._changes(monitor):
-            if changes is None:  # the watchers are up: read everything once
-                await self._refresh(monitor, None)
-                continue
-            changed = {Path(p) for _, p in changes}
-            hooked = monitor.hooked_session(changed)
-            newer = hooked or monitor.newer_session(changed)
-            if newer is not None:
+        if not self.settings.watch:
+            await self._refresh(monitor, None)
+            return
+        if transcript is not None:
+            estimate = HeuristicCounter() if self._preload else None  # no tokenizer wait
+            preview = await asyncio.to_thread(monitor.preview, estimate)
+            if preview is not None:
+                # Painted before the whole parse starts: that thread would slow the frame.
+                painted = asyncio.Event()
+                self.post_message(BudgetChanged(preview, preview=True, painted=painted))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(painted.wait(), 1.0)
+        if self._preload:
+            self._preload = False
+            from ctxdash.core.transcript.tokens import preload_in_background
+
+            preload_in_background()
+        # Closed on the way out (a switch, a cancelled worker): the watcher's thread stops.
+        batches = folder_changes(
+            monitor,
+            debounce_ms=self.settings.debounce_ms,
+            force_polling=self.settings.force_polling,
+        )
+        async with contextlib.aclosing(batches):
+            async for changes in batches:
+                if changes is None:  # the watcher is up: read everything once
+                    await self._refresh(monitor, None)
+                    continue
+                changed = {Path(p) for _, p in changes}
                 old = monitor.transcript
-                await asyncio.to_thread(monitor.switch, newer)
-                why = "Claude Code started it (hook)" if hooked else "a new session started"
-                self.post_message(SessionSwitched(old, newer, why))
-                self.call_later(self.watch_session)  # watch the new session's folders
-                return
-            if any(p.suffix in (".jsonl", ".md", ".json") for p in changed):
-                await self._refresh(monitor, changed)
-
-    async def _changes(self, monitor: Monitor) -> AsyncIterator[set[tuple[object, str]] | None]:
-        """Batches of changes: the project folder recursively, memory folders one level.
-
-        Yields ``None`` first, once the watchers are running: nothing written after that is
-        missed, so the caller reads everything then.
-        """
-        from watchfiles import awatch
-
-        project, *memory = [p for p in monitor.watch_paths() if p.exists()]
-        queue: asyncio.Queue[set[tuple[object, str]]] = asyncio.Queue()
-        options = {
-            "debounce": self.settings.debounce_ms,
-            "step": min(20, self.settings.debounce_ms),
-            "force_polling": self.settings.force_polling,
-            "poll_delay_ms": 100,
-        }
-
-        async def pump(paths: list[Path], recursive: bool) -> None:
-            async for changes in awatch(*paths, recursive=recursive, **options):  # type: ignore[arg-type]
-                queue.put_nowait(changes)
-
-        tasks = [asyncio.create_task(pump([project], True))]
-        if memory:
-            tasks.append(asyncio.create_task(pump(memory, False)))
-        try:
-            # Let the watchers take their first look (a poller needs one poll).
-            await asyncio.sleep(1.0 if self.settings.force_polling else 0.05)
-            yield None
-            while True:
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait([getter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    for task in done:
-                        task.result()  # a watcher failed: surface its error
+                try:  # one trip to a thread per batch: it decides, then reads
+                    outcome = await asyncio.to_thread(outcome_of, monitor, changed)
+                except OSError as err:
+                    self.post_message(WatchProblem(f"cannot read {old.name}: {err}"))
+                    continue
+                if isinstance(outcome, Budget):
+                    self.post_message(BudgetChanged(outcome))
+                elif outcome is not None:
+                    path, hooked = outcome
+                    why = "Claude Code started it (hook)" if hooked else "a new session started"
+                    self.post_message(SessionSwitched(old, path, why))
+                    self.call_later(self.watch_session)  # watch the new session's folders
                     return
-                yield getter.result()
-        finally:
-            for task in tasks:
-                task.cancel()
 
     async def _refresh(self, monitor: Monitor, changed: set[Path] | None) -> None:
         try:
@@ -309,15 +298,20 @@ class CtxDashApp(DemoActions):
     def on_budget(self, message: BudgetChanged) -> None:
         budget = message.budget
         self.budget = budget
+        self.previewing = message.preview
+        for screen in self.screen_stack:  # none while the app closes: nothing to show
+            if isinstance(screen, DashboardScreen):
+                screen.show(budget, note="reading the history…" if message.preview else "")
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
+        if message.preview:
+            return  # said of the session once its history is read
         if not self._named:  # the first budget of a session names it
             self._named = True
             where = " · ".join(
                 x for x in (budget.project, home_short(budget.cwd) if budget.cwd else None) if x
             )
             self.event(f"watching {(budget.session_id or '?')[:8]} · {where or '?'}")
-        for screen in self.screen_stack:  # none while the app closes: nothing to show
-            if isinstance(screen, DashboardScreen):
-                screen.show(budget)
         self._announce(budget)
 
     def get_screen_dashboard(self) -> DashboardScreen:
@@ -444,6 +438,8 @@ class CtxDashApp(DemoActions):
                 "warn": compact(self.budget.thresholds.warn),
                 "critical": compact(self.budget.thresholds.critical),
             }
+        from ctxdash.ui.screens.help import HelpScreen  # on first use: startup stays quick
+
         self.push_screen(HelpScreen(keys, palette=active.get(PALETTE), **levels))
 
     def action_next_theme(self) -> None:
@@ -460,6 +456,8 @@ class CtxDashApp(DemoActions):
     async def action_sessions(self) -> None:
         rows = await asyncio.to_thread(list_sessions, self.settings.config, limit=500)
         current = self.monitor.transcript if self.monitor else None
+        from ctxdash.ui.screens.sessions import SessionListScreen  # on first use
+
         chosen = await self.push_screen_wait(SessionListScreen(rows, current))
         if chosen is not None and chosen != current:
             previous = current

@@ -24,8 +24,6 @@ from ctxdash.core.clipboard import CopyResult, copy_text
 from ctxdash.core.config import Config
 from ctxdash.core.transcript.tokens import TokenCounter
 from ctxdash.ui.format import compact
-from ctxdash.ui.screens.fork import ForkPicker
-from ctxdash.ui.screens.summary import SummaryPreview
 
 T = TypeVar("T")
 
@@ -112,6 +110,8 @@ class CheckpointActions:
             self._failed("Fork", ActionError(str(err)))
             return
         prompts = [(p.uuid, p.text) for p in state.latest_asks if p.uuid]
+        from ctxdash.ui.screens.fork import ForkPicker  # on first use: startup stays quick
+
         choice = await self.host.push_screen_wait(ForkPicker(prompts))
         if choice is None:
             return
@@ -156,6 +156,9 @@ class CheckpointActions:
         except ActionError as err:
             self._failed("Summary", err)
             return
+        # Imported on first use: it brings a Markdown renderer, which startup does not need.
+        from ctxdash.ui.screens.summary import SummaryPreview
+
         choice = await self.host.push_screen_wait(
             SummaryPreview(preview.markdown, preview.tokens, preview.source_tokens, preview.budget)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,9 +16,13 @@ class BudgetChanged(Message, bubble=False):
     """A new budget for the session on screen."""
 
     budget: Budget
+    preview: bool = False
+    """From the live window alone, while the history is still being read."""
+    painted: asyncio.Event | None = None
+    """Set once the budget is on screen."""
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, BudgetChanged)
+        return isinstance(message, BudgetChanged) and message.painted is None
 
 
 @dataclass

@@ -46,6 +46,8 @@ CHUNK_BYTES = 8 * 1024 * 1024
 WINDOW_BYTES = 16 * 1024 * 1024
 #: Below this size a transcript is parsed from its first byte (nothing to gain).
 MIN_FILE_BYTES = 1024 * 1024
+#: A live window longer than this is not previewed (reading it is most of a full parse).
+PREVIEW_MAX_BYTES = 64 * 1024 * 1024
 #: Lines at least this long that carry tool results are skimmed, not decoded.
 SKIP_MIN_BYTES = 8 * 1024
 #: Per-line allowance over the line's own length in the waiting-bytes bound (framing added
@@ -98,6 +100,35 @@ def cold_start(path: Path | str, *, sidechain: bool = False) -> Start | None:
             return None
     tail = TailState(path=str(path), inode=st.st_ino, device=st.st_dev, offset=start)
     return Start(state, tail)
+
+
+def live_window(path: Path | str, *, sidechain: bool = False) -> SessionState | None:
+    """A state folded from the last clean boundary to the end, the history left unread.
+
+    A preview for the dashboard, shown while the whole parse runs: the request size, the
+    items in the context and the memory are read as in a full parse, but whatever the
+    history settles (compactions, the growth series, the static part measured on the
+    session's first request, the title) is missing or estimated from the window. ``None``
+    when there is nothing to gain: a small file, no boundary, or a window itself too long
+    to read quickly.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < MIN_FILE_BYTES:
+            return None
+        start = find_start(fh, size, sidechain)
+        if not start or size - start > PREVIEW_MAX_BYTES:
+            return None
+        fh.seek(start)
+        data = fh.read(size - start)
+    end = data.rfind(b"\n")
+    state = SessionState(sidechain=sidechain)
+    if end >= 0:
+        state.feed_bytes(data[:end].split(b"\n"))
+    return state
 
 
 # ---------------------------------------------------------------------- the boundary

