@@ -16,7 +16,7 @@ from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
 from ctxdash.ui.screens.summary import SummaryPreview
 from ctxdash.ui.widgets.gauge import Gauge
-from tests.ui_support import fixed_app, fixed_demo, screen_lines
+from tests.ui_support import fixed_app, fixed_demo, screen_lines, until
 
 
 def _events(app: CtxDashApp) -> list[str]:
@@ -214,13 +214,6 @@ async def test_memory_file_edit_updates_the_dashboard(tmp_path: Path) -> None:
     home = synth.build_claude_home(tmp_path / "claude", seed=5, name="basic")
     claude_md = Path(home.cwd) / "CLAUDE.md"
     app = fixed_app(home.transcript, watch=True)
-
-    async def until(cond) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(200):
-            if cond():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out")
 
     def tokens() -> int:
         assert app.budget is not None

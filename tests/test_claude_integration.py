@@ -224,9 +224,8 @@ async def test_end_to_end_summary_clear_handover_and_follow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Summary, then /clear: the new session gets the summary and the dashboard follows."""
-    import asyncio
 
-    from tests.ui_support import fixed_app
+    from tests.ui_support import fixed_app, until
 
     monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
     live = synth.LiveSession(seed=3)
@@ -237,13 +236,6 @@ async def test_end_to_end_summary_clear_handover_and_follow(
     for _ in range(4):
         live.append_to(old)
     app = fixed_app(old, watch=True)
-
-    async def until(cond) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(200):
-            if cond():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out")
 
     async with app.run_test(size=(80, 30)):
         await until(lambda: app.budget is not None)

@@ -17,7 +17,7 @@ from ctxdash.core.monitor import Monitor
 from ctxdash.core.transcript import coldstart
 from ctxdash.core.transcript.tokens import HeuristicCounter
 from ctxdash.ui.format import compact
-from tests.ui_support import fixed_app, screen_lines
+from tests.ui_support import fixed_app, screen_lines, until
 
 COUNTER = HeuristicCounter()
 
@@ -77,13 +77,6 @@ async def test_reading_then_preview_then_history(
         monkeypatch.setattr(Monitor, name, held)
     app = fixed_app(long_session.transcript, watch=True)
 
-    async def until(cond) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(400):
-            if cond():
-                return
-            await asyncio.sleep(0.025)
-        raise AssertionError("timed out")
-
     def title() -> str:
         return screen_lines(app)[0]
 
@@ -122,13 +115,6 @@ async def test_a_subagent_folder_created_later_is_watched(tmp_path: Path) -> Non
     aside = tmp_path / "aside"
     shutil.move(folder, aside)  # the session's folder does not exist when the app opens
     app = fixed_app(home.transcript, watch=True)
-
-    async def until(cond) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(200):
-            if cond():
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("timed out")
 
     async with app.run_test(size=(80, 30)):
         await until(lambda: app.budget is not None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,3 +49,12 @@ def screen_lines(app: CtxDashApp) -> list[str]:
     """The text on screen, one string per row (what a person would read)."""
     strips = app.screen._compositor.render_strips()
     return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+async def until(cond: Callable[[], object], seconds: float = 10.0) -> None:
+    """Wait until ``cond()`` is true (polled every 25 ms); fail after ``seconds``."""
+    for _ in range(int(seconds / 0.025)):
+        if cond():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("timed out")
