@@ -27,8 +27,9 @@ from pathlib import Path
 
 from ctxdash.core.config import Config
 from ctxdash.synth import LiveSession
-from ctxdash.ui.app import AppSettings, make_app
+from ctxdash.ui.app import make_app
 from ctxdash.ui.screens.dashboard import DashboardScreen
+from ctxdash.ui.settings import AppSettings
 
 
 def _append(transcript: Path, live: LiveSession) -> None:

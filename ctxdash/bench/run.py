@@ -127,10 +127,10 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
     root = tmp / "huge"
     home = build_claude_home(root, seed=2, name="basic")
     sid = home.transcript.stem
-    prompt = {"type": "user", "sessionId": sid, "uuid": "huge-prompt"}
+    prompt: dict[str, object] = {"type": "user", "sessionId": sid, "uuid": "huge-prompt"}
     prompt["message"] = {"role": "user", "content": "@@HUGE@@"}
     head, tail = json.dumps(prompt).encode().split(b"@@HUGE@@")
-    reply = {"type": "assistant", "sessionId": sid, "uuid": "huge-reply"}
+    reply: dict[str, object] = {"type": "assistant", "sessionId": sid, "uuid": "huge-reply"}
     reply["message"] = {
         "id": "msg_huge",
         "model": "claude-sonnet-4-5-20250929",

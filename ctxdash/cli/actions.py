@@ -11,8 +11,12 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
+
+if TYPE_CHECKING:
+    from ctxdash.core.config import Config
 
 EXIT_OK = 0
 
@@ -218,7 +222,7 @@ def cmd_handoff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _config():  # type: ignore[no-untyped-def]
+def _config() -> Config:
     from ctxdash.core.config import load_config
 
     return load_config()

@@ -202,7 +202,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from ctxdash.core.config import load_config
 
     config = load_config()  # before Textual starts: a bad file is one line, not a crash
-    from ctxdash.ui.app import AppSettings, make_app
+    from ctxdash.ui.app import make_app
+    from ctxdash.ui.settings import AppSettings
 
     settings = AppSettings(
         config=config,

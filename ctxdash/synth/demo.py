@@ -57,7 +57,7 @@ class Demo:
         for path, text in {**startup, **nested}.items():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
-        self._options = {"cwd": str(self.cwd), "memory": startup, "nested_memory": nested}
+        self._memory = startup, nested
         self.live = self._session(clock)
         project = self.root / "projects" / encode_project_dir(str(self.cwd))
         project.mkdir(parents=True, exist_ok=True)
@@ -83,8 +83,15 @@ class Demo:
         self.close()
 
     def _session(self, clock: Callable[[], float] | None) -> LiveSession:
+        startup, nested = self._memory
         return LiveSession(
-            seed=self.seed, turns=self.turns, compact_at=COMPACT_AT, clock=clock, **self._options
+            seed=self.seed,
+            turns=self.turns,
+            compact_at=COMPACT_AT,
+            clock=clock,
+            cwd=str(self.cwd),
+            memory=startup,
+            nested_memory=nested,
         )
 
     @property
@@ -115,7 +122,7 @@ class Demo:
         epoch, previous = 0, 0
         while not dry.done:
             dry.step()
-            used = dry.writer.used
+            used = dry.writer.used or 0
             if used < previous // 2:  # the size fell: a compaction
                 epoch += 1
                 phases.append(("compacted", epoch))

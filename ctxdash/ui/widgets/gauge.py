@@ -68,7 +68,7 @@ class Gauge(Panel):
         lines.append(Text(window_line(b, width), style="dim"))
         where = " · ".join(x for x in (short_model(b.model), b.project, b.git_branch) if x)
         lines.append(Text(truncate(where, width), style="dim"))
-        when = local_time(b.last_activity, self.app.clock())
+        when = local_time(b.last_activity, self.app.clock())  # type: ignore[attr-defined]
         tail = f"last activity {when}" if when else "no activity yet"
         if b.used_source == "post_tokens":
             tail += " · size from compaction"
