@@ -23,7 +23,7 @@ EXIT_OK = 0
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the action subcommands on the main parser."""
-    from ctxdash.cli.main import _positive_int, _ratio
+    from ctxdash.cli.argtypes import positive_int, ratio
 
     p = sub.add_parser("snapshot", help="freeze a session's state (and copy its files)")
     p.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
@@ -48,8 +48,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     p = sub.add_parser("summary", help="a compressed summary to take before /clear")
     p.add_argument("session", nargs="?")
-    p.add_argument("--ratio", type=_ratio, help="at most this fraction of the context (0.3)")
-    p.add_argument("--max-tokens", type=_positive_int, help="and at most this many tokens (15000)")
+    p.add_argument("--ratio", type=ratio, help="at most this fraction of the context (0.3)")
+    p.add_argument("--max-tokens", type=positive_int, help="and at most this many tokens (15000)")
     p.add_argument(
         "-o", "--output", type=Path, help="write here instead of the data folder ('-': stdout)"
     )

@@ -1,4 +1,4 @@
-"""The ``ctxdash`` command: ``status``, ``sessions`` (and the dashboard once it lands).
+"""The ``ctxdash`` command: the dashboard, ``status``, ``sessions``, and every other subcommand.
 
 Every failure the user can cause (unknown session, unreadable file, bad config) ends in one
 clear line on stderr and a non-zero exit, never a traceback.
@@ -6,71 +6,20 @@ clear line on stderr and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from ctxdash import __version__
+from ctxdash.cli import argtypes
 
 if TYPE_CHECKING:  # imported lazily: most commands need only some of them
     import argparse
 
 EXIT_OK, EXIT_ERROR = 0, 1
-#: Largest window a user may force (far above any model's).
-MAX_WINDOW = 100_000_000
 #: The demo session generated when no --seed is given (the same session every time).
 DEMO_SEED = 7
-
-
-def _int_tokens(text: str) -> int:
-    """``200000``, ``200k``, ``1m`` → tokens."""
-    import argparse
-
-    value = text.strip().lower().replace("_", "").replace(",", "")
-    scale = 1
-    if value.endswith("k"):
-        value, scale = value[:-1], 1_000
-    elif value.endswith("m"):
-        value, scale = value[:-1], 1_000_000
-    try:
-        number = float(value) * scale
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a token count: {text[:40]!r}") from err
-    if not math.isfinite(number):
-        raise argparse.ArgumentTypeError(f"not a token count: {text[:40]!r}")
-    if number < 1_000:
-        raise argparse.ArgumentTypeError(f"window too small: {text[:40]!r}")
-    if number > MAX_WINDOW:
-        raise argparse.ArgumentTypeError(f"window too large: {text[:40]!r} (at most 100m)")
-    return round(number)
-
-
-def _ratio(text: str) -> float:
-    """A fraction in (0, 1] (``--ratio``)."""
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from err
-    if not 0 < value <= 1:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1: {text[:40]!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    """A whole number of at least 1 (``--max-tokens``, ``--limit``)."""
-    import argparse
-
-    try:
-        value = int(text.strip().replace("_", ""))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from err
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text[:40]!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="the context budget of one session")
     status.add_argument("session", nargs="?", help="session id (or prefix) or transcript path")
     status.add_argument("--json", action="store_true", help="print one JSON object")
-    status.add_argument("--window", type=_int_tokens, help="force the window size (200k, 1m)")
+    status.add_argument("--window", type=argtypes.tokens, help="force the window size (200k, 1m)")
     status.add_argument("--no-cache", action="store_true", help="parse from scratch")
     status.add_argument("--demo", action="store_true", help="a generated demo session")
     status.add_argument("--seed", type=int, default=DEMO_SEED, help="seed of the demo session")
@@ -108,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seed of the demo session ({DEMO_SEED})",
     )
     top.add_argument(
-        "--window", dest="top_window", metavar="TOKENS", type=_int_tokens, help="force the window"
+        "--window",
+        dest="top_window",
+        metavar="TOKENS",
+        type=argtypes.tokens,
+        help="force the window",
     )
     top.add_argument(
         "--theme", dest="top_theme", metavar="NAME", help="ctxdash-dark, ctxdash-light, ctxdash-cb"
@@ -117,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sessions = sub.add_parser("sessions", help="every session, newest first")
     sessions.add_argument("--json", action="store_true", help="print a JSON list")
-    sessions.add_argument("--limit", type=_positive_int, help="at most this many")
+    sessions.add_argument("--limit", type=argtypes.positive_int, help="at most this many")
     sessions.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     from ctxdash.cli import actions as cli_actions
