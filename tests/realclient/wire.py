@@ -7,6 +7,9 @@ every memory file folded into ``memory`` per path. Given the transcript's bytes,
 transcript does not hold is ``unrecorded``: what older versions send but never write. A file
 re-attached after ``/compact`` ("Called the Read tool …", "Result of calling the Read tool …")
 counts as recorded when the transcript holds a ``file`` attachment of that path (2.1.1xx).
+A user text the transcript holds as a line Claude Code marked ``isMeta`` (a local command's
+caveat or output, such as ``/context``'s table) is no prompt the user typed: it goes to
+``attachments``, as ctxdash counts meta text.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
             if isinstance(block, dict) and block.get("type") == "tool_use":
                 names[str(block.get("id"))] = str(block.get("name"))
     stripped = stripped_thinking(body)
+    meta = _meta_texts(recorded) if recorded is not None else set()
     read_path = ""  # the file of the latest "Called the Read tool" reminder
     for m, msg in enumerate(body.get("messages") or []):
         role = msg.get("role")
@@ -62,6 +66,8 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
             if (m, i) in stripped:  # the API leaves earlier turns' thinking out
                 continue  # (the message's framing goes with its next block)
             for row, tokens in _block_rows(role, block, names, counter):
+                if row == "user_prompts" and _text(block) in meta:
+                    row = "attachments"
                 if row == "attachments" and recorded is not None:
                     read_path = _called_read(block) or read_path
                     row = _recorded_or_not(block, recorded, read_path)
@@ -74,6 +80,29 @@ def rows(body: dict[str, Any], counter: Counter, recorded: bytes | None = None) 
     if first is not None and "memory" in out:
         out[first] += out.pop("memory")
     return dict(out)
+
+
+def _text(block: Any) -> str:
+    return str(block.get("text") or "").strip() if isinstance(block, dict) else ""
+
+
+def _meta_texts(recorded: bytes) -> set[str]:
+    """The texts of the user lines Claude Code marked ``isMeta`` in the transcript."""
+    out: set[str] = set()
+    for raw in recorded.splitlines():
+        if b'"isMeta":true' not in raw:
+            continue
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue
+        msg = line.get("message") if isinstance(line, dict) else None
+        if line.get("type") != "user" or not isinstance(msg, dict):
+            continue
+        for block in _blocks(msg):
+            if _text(block):
+                out.add(_text(block))
+    return out
 
 
 _CALLED_READ = re.compile(r"Called the Read tool with the following input: (\{.*\})")
