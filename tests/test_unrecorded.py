@@ -166,3 +166,20 @@ def test_no_estimate_where_it_cannot_be_told(
     # 1.0.x leaves no sign of whether the compaction ran in the process that read the file.
     transcript, _ = _compacted(tmp_path, "1.0.128")
     assert "unrecorded" not in _after(transcript, monkeypatch)
+
+
+def test_reattached_files_are_read_only_when_regular_and_absolute(tmp_path: Path) -> None:
+    """The paths come from the transcript: a FIFO never blocks, a relative path is not read
+    against ctxdash's own folder, a device is skipped; a regular file is counted."""
+    import os
+
+    from ctxdash.core.claude.reattach import reattached_tokens
+    from ctxdash.core.transcript.tokens import HeuristicCounter
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    real = tmp_path / "notes.txt"
+    real.write_text("a line of notes\n" * 20)
+    counter = HeuristicCounter()
+    assert reattached_tokens([str(fifo), "notes.txt", "/dev/zero"], counter, 1.0) == 0
+    assert reattached_tokens([str(real)], counter, 1.0) > 0

@@ -14,9 +14,10 @@ files, so it re-attaches none.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
-from pathlib import Path
 
+from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.tokens import TokenCounter
 
 MAX_FILES = 5
@@ -55,10 +56,14 @@ def reattached_tokens(paths: Sequence[str], counter: TokenCounter, factor: float
 
 
 def _read_text(path: str) -> str | None:
+    """The start of a regular file named by an absolute path (the path comes from the
+    transcript: a relative one, a FIFO or a device is not read, and the open never blocks)."""
+    if not os.path.isabs(path):
+        return None
     try:
-        with Path(path).open("rb") as fh:
+        with open_regular(path) as fh:
             data = fh.read(READ_LIMIT + 1)
-    except OSError:
+    except (OSError, ValueError):
         return None
     if len(data) > READ_LIMIT or b"\x00" in data:
         return None
