@@ -148,12 +148,29 @@ def _huge_line_row(tmp: Path, env: dict[str, str], runs: int) -> str:
     args = ["status", "--json", str(home.transcript)]
 
     def cold() -> tuple[float, float]:
-        shutil.rmtree(cache / "sessions", ignore_errors=True)
-        (cache / "counts.bin").unlink(missing_ok=True)
+        _forget_parses(cache)
         return run_cli(args, henv)
 
     wall, rss = median_of(cold, runs)
     return row("status, one 20 MB line, cold", wall, "s", None, f"peak RSS {rss:.0f} MB")
+
+
+def _forget_parses(cache: Path) -> None:
+    """Remove ctxdash's saved parses and token counts: the next run starts cold."""
+    shutil.rmtree(cache / "sessions", ignore_errors=True)
+    (cache / "counts.bin").unlink(missing_ok=True)
+
+
+def _dash(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a dashboard measurement (:mod:`ctxdash.bench.dash`) in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "ctxdash.bench.dash", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def _cold_rows(
@@ -171,8 +188,7 @@ def _cold_rows(
     size = transcript.stat().st_size / MB
 
     def cold() -> tuple[float, float]:
-        shutil.rmtree(cache / "sessions", ignore_errors=True)
-        (cache / "counts.bin").unlink(missing_ok=True)
+        _forget_parses(cache)
         return run_cli(args, env)
 
     ours: list[tuple[float, float]] = []
@@ -218,17 +234,9 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
     rows = _cold_rows(home.transcript, root, genv, cache, 3, peers, 1.0, 1.5)
     paints = []
     for _ in range(3):
-        shutil.rmtree(cache / "sessions", ignore_errors=True)
-        (cache / "counts.bin").unlink(missing_ok=True)
+        _forget_parses(cache)
         penv = dict(genv, CTXDASH_BENCH_T0=repr(time.time()))
-        out = subprocess.run(
-            [sys.executable, "-m", "ctxdash.bench.dash", "--first-paint", str(home.transcript)],
-            env=penv,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        out = _dash(["--first-paint", str(home.transcript)], penv)
         if out.returncode != 0:
             return [*rows, f"| dashboard first paint | failed | | | {out.stderr[-200:]!r} |"]
         paints.append(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -255,14 +263,7 @@ def _gigabyte_rows(tmp: Path, env: dict[str, str], peers: list[Peer]) -> list[st
 
 def _dashboard_rows(transcript: Path, env: dict[str, str], seconds: int) -> list[str]:
     """The live dashboard on the big transcript, headless, in its own process."""
-    out = subprocess.run(
-        [sys.executable, "-m", "ctxdash.bench.dash", str(transcript), str(seconds)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    out = _dash([str(transcript), str(seconds)], env)
     if out.returncode != 0:
         return [f"| dashboard | failed | | | {out.stderr.strip().splitlines()[-1:]} |"]
     data = json.loads(out.stdout.strip().splitlines()[-1])

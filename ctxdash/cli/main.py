@@ -224,7 +224,7 @@ def _plain_status(argv: list[str]) -> argparse.Namespace | None:
         window=None,
         no_cache=False,
         demo=False,
-        seed=7,
+        seed=DEMO_SEED,
         color="auto",
     )
     return args  # type: ignore[return-value]  # the attributes cmd_status reads
