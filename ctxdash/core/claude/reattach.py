@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 
 from ctxdash.core.safepath import open_regular
+from ctxdash.core.transcript.attribution import FRAMING
 from ctxdash.core.transcript.tokens import TokenCounter
 
 MAX_FILES = 5
@@ -25,8 +26,6 @@ MAX_FILE_TOKENS = 5_000
 BUDGET = 50_000
 #: Bytes read from a file at most: more is far over the per-file limit anyway.
 READ_LIMIT = 256 * 1024
-#: Framing per reminder block.
-FRAMING = 4
 
 
 def reattached_tokens(paths: Sequence[str], counter: TokenCounter, factor: float) -> int:

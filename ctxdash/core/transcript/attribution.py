@@ -151,7 +151,7 @@ class Resolver(msgspec.Struct, kw_only=True):
             self.open.waiting = kept
             self.waiting_bytes = sum(len(w.raw) for w in kept)
 
-    def add_assistant_block(self, raw: Raw, line: Line | None = None) -> None:
+    def add_assistant_block(self, raw: Raw | bytes, line: Line | None = None) -> None:
         """One content block of the latest reply."""
         self._wait("assistant", raw, 0, line)
 
@@ -320,8 +320,12 @@ class Resolver(msgspec.Struct, kw_only=True):
 
     def _strip_thinking(self) -> int:
         """Drop the thinking items of a finished turn; the tokens they held."""
-        kept = [i for i in self.items if i.cat != "thinking"]
-        freed = sum(i.tokens for i in self.items if i.cat == "thinking")
+        kept, freed = [], 0
+        for item in self.items:
+            if item.cat == "thinking":
+                freed += item.tokens
+            else:
+                kept.append(item)
         self.items = kept
         return freed
 
@@ -331,9 +335,9 @@ class Resolver(msgspec.Struct, kw_only=True):
         items: list[Item],
         weights: list[float],
         user_cl: int,
-        freed: int = 0,
-        noisy: float = 0.0,
-        residual: Sequence[int] = (),
+        freed: int,
+        noisy: float,
+        residual: Sequence[int],
     ) -> None:
         turn = max((i.turn for i in items), default=0)
         for item in items:
@@ -360,7 +364,8 @@ class Resolver(msgspec.Struct, kw_only=True):
         else:
             prev = self.prev_total if self.prev_total is not None else batch.total
             share = batch.total - prev + freed
-            no_guess = not any(i.cat in ("thinking", "images") for i in items)
+            # Freed thinking tokens were themselves apportioned, not measured: no sample.
+            no_guess = not freed and not any(i.cat in ("thinking", "images") for i in items)
             if share > 0 and user_cl >= MIN_SAMPLE_TOKENS and no_guess:
                 claude = share - batch.output
                 if claude > 0:

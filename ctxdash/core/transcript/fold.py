@@ -33,6 +33,7 @@ from ctxdash.core.transcript.records import (
     KNOWN_TYPES,
     Line,
     Malformed,
+    Raw,
     decode_any,
     decode_line,
     is_real_reply,
@@ -227,8 +228,7 @@ class SessionState(msgspec.Struct, kw_only=True):
             if output > self.last_output:
                 self.last_output = output
                 self.resolver.set_output(output)
-            self.resolver.add_assistant_block(msg.content, line)
-            self._touch_files(bytes(msg.content), line.cwd)
+            self._add_blocks(line, msg.content)
             return
         if usage is None:
             return
@@ -247,8 +247,7 @@ class SessionState(msgspec.Struct, kw_only=True):
         self.peak = max(self.peak, total)
         self.max_request = max(self.max_request, total)
         self.resolver.reply(total, output, self.turn, line.timestamp)
-        self.resolver.add_assistant_block(msg.content, line)
-        self._touch_files(bytes(msg.content), line.cwd)
+        self._add_blocks(line, msg.content)
         self.series.append(Point(line.timestamp, total, self.turn, self.epoch))
         if len(self.series) > SERIES_LIMIT:
             self._thin_series()
@@ -278,6 +277,12 @@ class SessionState(msgspec.Struct, kw_only=True):
             if b"Set model to" in data:
                 self._model_command(data)
         self.resolver.add_user(content, self.turn, line)
+
+    def _add_blocks(self, line: Line, content: Raw) -> None:
+        """A reply's content blocks: queued for attribution (copied once), files remembered."""
+        data = bytes(content)
+        self.resolver.add_assistant_block(data, line)
+        self._touch_files(data, line.cwd)
 
     def _touch_files(self, content: bytes, cwd: str | None) -> None:
         """Remember the files of Read/Write/Edit calls in a reply's blocks."""
