@@ -13,6 +13,7 @@ import pytest
 
 from ctxdash import synth
 from ctxdash.cli.main import main
+from ctxdash.core import exchange
 from ctxdash.core.checkpoints.snapshot import list_snapshots
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
@@ -214,7 +215,7 @@ def test_hooks_never_block_claude_code(tmp_path: Path) -> None:
 
 def test_session_end_is_recorded_for_the_dashboard() -> None:
     _hook("session-end", {"session_id": SID, "transcript_path": "/p/x.jsonl", "reason": "clear"})
-    events = hooks.events_file().read_text().splitlines()
+    events = Path(exchange.events_file()).read_text().splitlines()
     last = json.loads(events[-1])
     assert last["event"] == "session-end"
     assert last["reason"] == "clear"

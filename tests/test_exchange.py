@@ -42,9 +42,9 @@ def test_saved_budget_round_trip_freshness_and_bad_fields(tmp_path: Path) -> Non
     saved = SavedBudget(used=5, window=200_000, level="ok", biggest=("Read x", 9), kept=3)
     exchange.save_budget("s1", saved)
     path = Path(exchange.saved_budget_file("s1"))
-    written = path.stat().st_mtime_ns
-    exchange.save_budget("s1", saved)  # unchanged: not rewritten
-    assert path.stat().st_mtime_ns == written
+    written = path.stat().st_ino
+    exchange.save_budget("s1", saved)  # unchanged: not rewritten (a rewrite is a new inode)
+    assert path.stat().st_ino == written
     back = exchange.read_saved_budget("s1", str(transcript))
     assert back is not None
     assert (back.used, back.biggest, back.kept, back.fresh) == (5, ("Read x", 9), 3, True)

@@ -39,6 +39,8 @@ def test_preview_reads_the_live_window_only(long_session: synth.ClaudeHome) -> N
     monitor = _monitor(long_session.transcript)
     preview = monitor.preview()
     assert preview is not None
+    assert not monitor.tracker.state.compactions  # the preview left the state alone
+    assert monitor.tracker.state.used is None
     full = monitor.refresh()
     assert preview.used == full.used == long_session.expected.used
     assert preview.session_id == full.session_id
@@ -46,7 +48,6 @@ def test_preview_reads_the_live_window_only(long_session: synth.ClaudeHome) -> N
     # The window opens with the last compaction; the history before it is not read.
     assert len(preview.compactions) == 1 < len(full.compactions)
     assert preview.compactions[-1].timestamp == full.compactions[-1].timestamp
-    assert monitor.tracker.state.compactions  # ... and the preview left the state alone
 
 
 def test_no_preview_when_the_parse_is_saved_or_the_file_small(

@@ -35,11 +35,6 @@ OUTPUT_CAP = 10_000
 HANDOVER_SECONDS = 30 * 60
 
 
-def events_file() -> Path:
-    """Where hooks leave events for a running dashboard."""
-    return Path(exchange.events_file())
-
-
 def _log(message: str) -> None:
     with contextlib.suppress(OSError):
         exchange.append_line(exchange.hooks_log(), f"{datetime.now(UTC).isoformat()} {message}")

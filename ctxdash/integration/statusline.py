@@ -333,12 +333,5 @@ def cli() -> int:
     return main(wrap or None)
 
 
-def quote(command: str) -> str:
-    """Shell-quote a command for ``--wrap``."""
-    import shlex
-
-    return shlex.quote(command)
-
-
 if __name__ == "__main__":
     raise SystemExit(cli())
