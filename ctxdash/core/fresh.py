@@ -15,7 +15,7 @@ import msgspec
 
 from ctxdash.core.claude.discover import UUID_RE
 from ctxdash.core.claude.settings import ClaudeEnv
-from ctxdash.core.exchange import read_status_record
+from ctxdash.core.exchange import StatusRecord, read_status_record
 from ctxdash.core.safepath import open_regular
 from ctxdash.core.transcript.records import main_reply
 
@@ -79,16 +79,16 @@ def last_model(transcript: Path) -> str | None:
 
 
 def model_evidence(
-    model: str | None, session_id: str | None, transcript: Path, env: ClaudeEnv
+    model: str | None, said: StatusRecord | None, transcript: Path, env: ClaudeEnv
 ) -> ModelEvidence:
-    """The best model id for a session (``model`` is what its replies say, if any).
+    """The best model id for a session (``model`` is what its replies say, if any; ``said``
+    what the status line last recorded for it, read by the caller).
 
-    With a model from the transcript nothing is read (the caller has the reported window);
-    otherwise the status-line record comes with the window it reported.
+    With a model from the transcript nothing is read; otherwise the status-line record comes
+    with the window it reported.
     """
     if model:
         return ModelEvidence(model=model, source="transcript")
-    said = read_status_record(session_id)
     window = said.window if said is not None else None
     if said is not None and said.model_id and said.model_id.strip():
         return ModelEvidence(model=_strip_1m(said.model_id), source="status line", window=window)

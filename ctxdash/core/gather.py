@@ -18,7 +18,7 @@ from ctxdash.core.claude.listings import Listing, discover_listings
 from ctxdash.core.claude.memory import MemoryFile, discover_memory
 from ctxdash.core.claude.models import model_info
 from ctxdash.core.claude.settings import ClaudeEnv, load_claude_env, managed_dir
-from ctxdash.core.exchange import reported_window
+from ctxdash.core.exchange import read_status_record
 from ctxdash.core.fresh import ModelEvidence, model_evidence
 from ctxdash.core.transcript.fold import SessionState
 from ctxdash.core.transcript.tokens import TokenCounter
@@ -51,7 +51,8 @@ def gather(
     kept as they are (the monitor's, unchanged since it gathered them)."""
     env = env if env is not None else load_claude_env(claude_root, state.cwd)
     sid = state.session_id or transcript.stem
-    evidence = model_evidence(state.model, sid, transcript, env)
+    said = read_status_record(sid)  # read once: the model of a fresh session, and the window
+    evidence = model_evidence(state.model, said, transcript, env)
     factor = state.resolver.estimate_factor(model_info(evidence.model).tokenizer)
     if memory is None:
         memory = []
@@ -71,5 +72,5 @@ def gather(
         factor=factor,
         memory=list(memory),
         listings=list(listings),
-        reported_window=reported_window(state.session_id),
+        reported_window=said.window if said is not None else None,
     )
