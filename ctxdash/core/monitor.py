@@ -85,9 +85,7 @@ class Monitor:
         self.memory_dirs: set[Path] = set()
         #: The folders :meth:`watch_paths` last returned.
         self.watched: set[Path] = set()
-        self._session_prefix = str(self.session_dir)
-        #: Folders where a changed ``.jsonl`` file matters (transcripts, hook events).
-        self._jsonl_dirs = {str(self.project_dir), os.path.dirname(events_file())}
+        self._aim_filter()
         #: Where each other transcript of the project ended when last looked at (the end of
         #: its last complete line): only what is appended after that can make us follow it.
         self.others: dict[Path, int] = {}
@@ -131,9 +129,14 @@ class Monitor:
             self.memory_dirs = {Path(d) for d in dirs}
             out += [d for d in self.memory_dirs if d.exists()]
         self.watched = {p for p in out if p.is_dir()}
-        self._session_prefix = str(self.session_dir)
-        self._jsonl_dirs = {str(self.project_dir), str(state)}
+        self._aim_filter()  # the session's id may be known only now
         return list(dict.fromkeys(p for p in out if p in self.watched))
+
+    def _aim_filter(self) -> None:
+        """What :meth:`may_matter` compares with: the session's folder, and the folders where
+        a changed ``.jsonl`` file matters (transcripts, hook events)."""
+        self._session_prefix = str(self.session_dir)
+        self._jsonl_dirs = {str(self.project_dir), os.path.dirname(events_file())}
 
     def may_matter(self, path: str) -> bool:
         """Whether a change to ``path`` in a watched folder can change the budget or the

@@ -15,7 +15,7 @@ import threading
 from collections.abc import AsyncGenerator, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ctxdash.core.budget import Budget
 from ctxdash.core.monitor import Monitor
@@ -25,7 +25,7 @@ from ctxdash.core.monitor import Monitor
 WATCH_STEP_MS = 30
 
 #: What the watcher's thread hands over when a folder for subagents appeared: watch again.
-REWATCH: set[tuple[object, str]] = set()
+REWATCH = object()
 
 
 def outcome_of(monitor: Monitor, changed: set[Path]) -> Budget | tuple[Path, bool] | None:
@@ -47,8 +47,9 @@ def outcome_of(monitor: Monitor, changed: set[Path]) -> Budget | tuple[Path, boo
 
 async def folder_changes(
     monitor: Monitor, *, debounce_ms: int, force_polling: bool
-) -> AsyncGenerator[set[tuple[object, str]] | None, None]:
-    """Batches of changes in the folders :meth:`Monitor.watch_paths` names, one level each.
+) -> AsyncGenerator[set[Path] | None, None]:
+    """Batches of changed paths in the folders :meth:`Monitor.watch_paths` names, one level
+    each.
 
     One watcher for all of them, in a thread of its own: it wakes every ``step`` ms
     while idle, and only changes that may matter reach the event loop (the parent
@@ -60,7 +61,7 @@ async def folder_changes(
     loop = asyncio.get_running_loop()
     while True:
         folders = await asyncio.to_thread(monitor.watch_paths)
-        queue: asyncio.Queue[set[tuple[object, str]] | BaseException] = asyncio.Queue()
+        queue: asyncio.Queue[set[Path] | object] = asyncio.Queue()
         stop = threading.Event()
         thread = threading.Thread(
             target=_watch_thread,
@@ -74,12 +75,12 @@ async def folder_changes(
             await asyncio.sleep(1.0 if force_polling else 0.05)
             yield None
             while True:
-                changes = await queue.get()
-                if isinstance(changes, BaseException):
-                    raise changes  # the watcher failed: surface its error
-                if changes is REWATCH:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item  # the watcher failed: surface its error
+                if item is REWATCH:
                     break  # watch the new folder too, then read everything once
-                yield changes
+                yield cast("set[Path]", item)
         finally:
             stop.set()  # the thread sees it within one step
 
@@ -112,10 +113,11 @@ def _watch_thread(
             poll_delay_ms=100,
             recursive=False,
         ):
-            if monitor.needs_rewatch({Path(p) for _, p in changes}):
+            changed = {Path(p) for _, p in changes}  # made once, here, off the event loop
+            if monitor.needs_rewatch(changed):
                 hand(REWATCH)
                 return
-            hand(changes)
+            hand(changed)
     except Exception as err:  # noqa: BLE001 - reported by the worker, never lost
         if not stop.is_set():
             hand(err)

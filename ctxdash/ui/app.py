@@ -259,11 +259,10 @@ class CtxDashApp(DemoActions):
             force_polling=self.settings.force_polling,
         )
         async with contextlib.aclosing(batches):
-            async for changes in batches:
-                if changes is None:  # the watcher is up: read everything once
+            async for changed in batches:
+                if changed is None:  # the watcher is up: read everything once
                     await self._refresh(monitor, None)
                     continue
-                changed = {Path(p) for _, p in changes}
                 old = monitor.transcript
                 try:  # one trip to a thread per batch: it decides, then reads
                     outcome = await asyncio.to_thread(outcome_of, monitor, changed)
