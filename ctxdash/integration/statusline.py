@@ -161,10 +161,9 @@ def _figure(line: bytes) -> tuple[str, int, str | None] | None:
         or msg.get("model") == "<synthetic>"
     ):
         return None
-    total = 0
-    for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        value = _count(msg["usage"].get(key))
-        total += value or 0
+    total = _context(msg["usage"])
+    if total is None:
+        return None  # a count not believable: not a figure to show
     model = msg.get("model")
     return "used", total, model if isinstance(model, str) else None
 
