@@ -39,7 +39,7 @@ def test_saved_budget_round_trip_freshness_and_bad_fields(tmp_path: Path) -> Non
     transcript.write_text("{}\n")
     past = time.time() - 100
     os.utime(transcript, (past, past))
-    saved = SavedBudget(used=5, window=200_000, level="ok", biggest=("Read x", 9), kept=3)
+    saved = SavedBudget(used=5, window=200_000, biggest=("Read x", 9), kept=3)
     exchange.save_budget("s1", saved)
     path = Path(exchange.saved_budget_file("s1"))
     written = path.stat().st_ino
@@ -54,7 +54,7 @@ def test_saved_budget_round_trip_freshness_and_bad_fields(tmp_path: Path) -> Non
     path.write_text('{"used": -1, "biggest": ["x", 1e9], "level": "boom", "kept": "3"}')
     back = exchange.read_saved_budget("s1")
     assert back is not None
-    assert (back.used, back.biggest, back.level, back.kept) == (None, None, None, None)
+    assert (back.used, back.biggest, back.kept) == (None, None, None)
     os.mkfifo(path.with_name("fifo.json"))  # never blocks on a FIFO
     assert exchange.read_saved_budget("fifo") is None
 

@@ -25,7 +25,6 @@ import time
 
 from ctxdash.core import folders
 from ctxdash.core import json_lite as json
-from ctxdash.core.levels import LEVELS
 from ctxdash.core.safepath import component, is_regular, open_regular
 
 TYPE_CHECKING = False  # not from typing: importing it costs the status line milliseconds
@@ -264,7 +263,7 @@ def reported_window(session_id: str | None) -> int | None:
 class SavedBudget:
     """The figures of a session's last budget that the status line shows."""
 
-    __slots__ = ("used", "window", "autocompact_at", "level", "biggest", "kept", "fresh")
+    __slots__ = ("used", "window", "autocompact_at", "biggest", "kept", "fresh")
 
     def __init__(
         self,
@@ -272,7 +271,6 @@ class SavedBudget:
         used: int | None = None,
         window: int | None = None,
         autocompact_at: int | None = None,
-        level: str | None = None,
         biggest: tuple[str, int] | None = None,
         kept: int | None = None,
         fresh: bool = False,
@@ -280,7 +278,6 @@ class SavedBudget:
         self.used = used
         self.window = window
         self.autocompact_at = autocompact_at
-        self.level = level
         self.biggest = biggest
         #: What a compaction keeps besides its summary (system prompt, tools, memory).
         self.kept = kept
@@ -299,7 +296,6 @@ def save_budget(session_id: str, saved: SavedBudget) -> None:
         "used": saved.used,
         "window": saved.window,
         "autocompact_at": saved.autocompact_at,
-        "level": saved.level,
         "biggest": list(saved.biggest) if saved.biggest else None,
         "kept": saved.kept,
     }
@@ -324,12 +320,10 @@ def read_saved_budget(session_id: object, transcript: object = None) -> SavedBud
     biggest = data.get("biggest")
     label = biggest[0] if isinstance(biggest, list) and len(biggest) == 2 else None
     tokens = count(biggest[1]) if isinstance(label, str) else None
-    level = data.get("level")
     return SavedBudget(
         used=count(data.get("used")),
         window=count(data.get("window"), MAX_WINDOW),
         autocompact_at=count(data.get("autocompact_at")),
-        level=level if level in LEVELS else None,
         biggest=(label[:500], tokens) if isinstance(label, str) and tokens is not None else None,
         kept=count(data.get("kept")),
         fresh=fresh,

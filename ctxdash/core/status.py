@@ -41,7 +41,6 @@ def save_summary(budget: Budget) -> None:
         used=budget.used,
         window=budget.window,
         autocompact_at=budget.autocompact_at,
-        level=budget.level,
         biggest=(biggest.label, biggest.tokens) if biggest else None,
         # What a compaction keeps besides its summary (system prompt, tools, memory): the
         # status line adds it to postTokens between a compaction and the next reply.
