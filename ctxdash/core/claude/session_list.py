@@ -33,8 +33,9 @@ TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
 #: Sessions without a reply are budgeted in full up to this size (and this many of them).
 FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
 #: Sessions that end in a compaction are budgeted in full up to this size (only what follows
-#: the boundary is parsed; the history before it is skimmed).
-COMPACTED_PARSE_BYTES = 64 * 1024 * 1024
+#: the boundary is parsed; the history before it is skimmed), the newest this many of them:
+#: a first listing stays quick, and the parse cache makes the next ones instant.
+COMPACTED_PARSE_BYTES, COMPACTED_PARSE_MAX = 64 * 1024 * 1024, 5
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -105,7 +106,7 @@ def list_sessions(
     """Every main session, newest first."""
     env = ClaudeEnv()
     rows = []
-    full = 0
+    full = full_compacted = 0
     counter = CachedCounter()  # one token-count cache for every session budgeted in full
     for path, st in all_transcripts(roots)[:limit]:
         try:
@@ -125,14 +126,17 @@ def list_sessions(
             used, source = msg.usage.context, "usage"
         else:
             used, source = None, "unknown"
-        limit = COMPACTED_PARSE_BYTES if boundary is not None else FULL_PARSE_BYTES
+        compacted = boundary is not None
+        limit = COMPACTED_PARSE_BYTES if compacted else FULL_PARSE_BYTES
         if (
-            (used is None or boundary is not None)
+            (used is None or compacted)
             and problem is None
             and st.st_size <= limit
             and full < FULL_PARSE_MAX
+            and (not compacted or full_compacted < COMPACTED_PARSE_MAX)
         ):
             full += 1
+            full_compacted += compacted
             row = _full_row(path, st, config, counter)
             if row is not None:
                 rows.append(row)
