@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from ctxdash import synth
+from ctxdash.core.claude.reattach import reattached_tokens
 from ctxdash.core.config import Config
 from ctxdash.core.status import session_budget
 from ctxdash.core.transcript.fold import SessionState
@@ -171,11 +173,6 @@ def test_no_estimate_where_it_cannot_be_told(
 def test_reattached_files_are_read_only_when_regular_and_absolute(tmp_path: Path) -> None:
     """The paths come from the transcript: a FIFO never blocks, a relative path is not read
     against ctxdash's own folder, a device is skipped; a regular file is counted."""
-    import os
-
-    from ctxdash.core.claude.reattach import reattached_tokens
-    from ctxdash.core.transcript.tokens import HeuristicCounter
-
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     real = tmp_path / "notes.txt"
