@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,7 +23,15 @@ from ctxdash.core.claude.memory_text import import_tokens, strip_block_comments
 
 
 def words(text: str) -> int:
-    """The fake token counter: one token a whitespace-separated word."""
+    """The fake token counter: one token a word of the file's own content.
+
+    The line Claude Code puts before each file, and the sentence before the first, count
+    nothing here: these tests are about the files (the framing has tests of its own).
+    """
+    if text.startswith(memory.LEAD_IN):
+        return 0
+    if text.startswith("Contents of "):
+        text = text.split(":\n\n", 1)[1]
     return len(text.split())
 
 
@@ -209,6 +218,71 @@ def test_linked_worktree_skips_main_checkout_parents(tree: Tree) -> None:
     files = tree.discover(main / "trees" / "wt")
 
     assert tree.rel(files) == ["main/trees/wt/CLAUDE.md", tree.auto_memory(main)]
+
+
+# --- what a file costs: its content as Claude Code sends it ----------------------------------
+
+
+def test_each_file_is_counted_with_the_line_that_names_it(tree: Tree) -> None:
+    tree.write("home/.claude/CLAUDE.md", "user memory")
+    tree.write("home/.claude/rules/r.md", "user rule")
+    tree.write("work/proj/CLAUDE.md", "project memory @notes.md\n\n")
+    tree.write("work/proj/notes.md", "imported notes")
+    tree.write("work/proj/.claude/rules/style.md", "style rule")
+    tree.write("work/proj/CLAUDE.local.md", "local notes")
+    tree.write(tree.auto_memory(), "auto memory index")
+    counted: list[str] = []
+
+    def count(text: str) -> int:
+        counted.append(text)
+        return len(text)
+
+    found = discover_memory(
+        tree.proj, count=count, claude_root=tree.claude_root, home=tree.home,
+        managed_dir=tree.managed,
+    )  # fmt: skip
+    files = [f for f in found if f.path.startswith(str(tree.base) + os.sep)]
+    notes = {
+        "home/.claude/CLAUDE.md": "user's private global instructions for all projects",
+        "home/.claude/rules/r.md": "user's private global instructions for all projects",
+        "work/proj/CLAUDE.md": "project instructions, checked into the codebase",
+        "work/proj/notes.md": "project instructions, checked into the codebase",
+        "work/proj/.claude/rules/style.md": "project instructions, checked into the codebase",
+        "work/proj/CLAUDE.local.md": "user's private project instructions, not checked in",
+        tree.auto_memory(): "user's auto-memory, persists across conversations",
+    }
+    assert tree.rel(files) == list(notes)
+    lead = memory.LEAD_IN + "\n\n"
+    assert counted.count(lead) == 1  # the sentence before the files, once
+    for file, note in zip(files, notes.values(), strict=True):
+        body = Path(file.path).read_text().strip()
+        sent = f"Contents of {file.path} ({note}):\n\n{body}"
+        assert sent in counted
+        # The first file loaded at start carries the sentence that leads them in.
+        extra = len(lead) if file is files[0] else 0
+        assert file.tokens == len(sent) + extra, file.path
+
+
+def test_the_framing_is_what_the_real_client_records() -> None:
+    """Claude Code 2.1.332 records the instructions it sends: the lead-in sentence, then each
+    file named by its kind, exactly as ctxdash counts them from disk."""
+    data = Path(__file__).parent / "data" / "realclient" / "2.1.332" / "projects"
+    found = 0
+    for transcript in data.glob("*/*.jsonl"):
+        for line in transcript.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            attachment = record.get("attachment") or {}
+            if record.get("type") != "attachment" or attachment.get("type") != "instructions":
+                continue
+            kinds = {"Project": "project", "Local": "local", "User": "user"}
+            files = "\n\n".join(
+                memory.injected_text(f["path"], kinds[f["type"]], f["content"])
+                for f in attachment["files"]
+            )
+            sent = f"<system-reminder>\n{memory.LEAD_IN}\n\n{files}\n</system-reminder>"
+            assert record["rendered"][0]["content"] == sent
+            found += 1
+    assert found
 
 
 # --- imports ---------------------------------------------------------------------------------

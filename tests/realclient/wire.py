@@ -31,6 +31,10 @@ STARTERS = (
     ("While bypass permissions mode is active", "system_messages"),
     ("Today's date is", "system_messages"),
     ("Codebase and user instructions", "memory"),
+    # Before 2.1.3xx, the message holding the memory files ends with Claude Code's own text
+    # (1.0.x adds reminders of its own before it): the static part, no memory.
+    ("# important-instruction-reminders", "system"),
+    ("IMPORTANT: this context may or may not be relevant", "system"),
 )
 _CONTENTS = re.compile(r"Contents of (.+?) \(")
 _REMINDER = re.compile(r"^\s*<system-reminder>\s*")

@@ -33,6 +33,28 @@ NESTED_MAX_DEPTH = 3
 NESTED_MAX_DIRS = 2_000
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "__pycache__"})
 
+#: The sentence Claude Code puts before the memory files it loads at start (one message).
+LEAD_IN = (
+    "Codebase and user instructions are shown below. Be sure to adhere to these instructions. "
+    "IMPORTANT: These instructions OVERRIDE any default behavior and you MUST follow them "
+    "exactly as written."
+)
+#: What Claude Code says of each kind of file in the line before its content.
+_KIND_NOTE = {
+    "project": " (project instructions, checked into the codebase)",
+    "local": " (user's private project instructions, not checked in)",
+    "auto-memory": " (user's auto-memory, persists across conversations)",
+    "managed": " (organization-managed policy instructions)",
+    "user": " (user's private global instructions for all projects)",
+    "nested": "",  # sent on its own when a file below it is read: no note
+}
+
+
+def injected_text(path: str, kind: str, body: str) -> str:
+    """A memory file as Claude Code sends it: a line naming the file, then its content."""
+    return f"Contents of {path}{_KIND_NOTE.get(kind, '')}:\n\n{body.strip()}"
+
+
 _TRAILING_PUNCT = ".,;:!?)]}'\""
 
 
@@ -46,7 +68,9 @@ class MemoryFile(msgspec.Struct, frozen=True, kw_only=True):
         tier: 1 always loaded; 2 loaded by the current work; 3 related (rules with
             ``paths:`` frontmatter); 4 on demand (sub-directory files not loaded yet).
         loaded: Whether its tokens are in the context now.
-        tokens: Tokens of the injected content (comments stripped, MEMORY.md truncated).
+        tokens: Tokens of the injected content: the line naming the file and its content
+            (comments stripped, MEMORY.md truncated). The first file loaded at start also
+            carries the sentence that leads the files in (:data:`LEAD_IN`).
         lines: Lines in the file on disk.
         bytes: Size of the file on disk.
         imported_by: Path of the file that ``@imported`` it.
@@ -236,12 +260,19 @@ class _Collector:
         tier: int,
         loaded: bool,
         *,
+        kind: str | None = None,
         rule: bool = False,
         auto_memory: bool = False,
         parent: str | None = None,
         stack: tuple[str, ...] = (),
     ) -> None:
-        """List ``path`` (if it is a file not listed yet), then everything it imports."""
+        """List ``path`` (if it is a file not listed yet), then everything it imports.
+
+        ``kind`` is the scope Claude Code names the file by (``project``, ``user``…): its
+        ``scope`` unless it is a rule or an import, which take the kind of their folder or of
+        the file importing them.
+        """
+        kind = kind or scope
         key = _real(path)
         if key in self.seen or not _is_file(path):
             return
@@ -269,11 +300,14 @@ class _Collector:
             children = self._resolve_imports(path, body, (*stack, key), warnings)
         self.files.append(MemoryFile(
             path=str(path), scope=scope, tier=tier, loaded=loaded and text is not None,
-            tokens=self.count(body) if text is not None else 0, lines=lines, bytes=size,
+            tokens=self.count(injected_text(str(path), kind, body)) if text is not None else 0,
+            lines=lines, bytes=size,
             imported_by=parent, depth=depth, warnings=tuple(warnings),
         ))  # fmt: skip
         for child in children:  # a file reached twice is listed once, at its first place
-            self.add(child, "import", tier, loaded, parent=str(path), stack=(*stack, key))
+            self.add(
+                child, "import", tier, loaded, kind=kind, parent=str(path), stack=(*stack, key)
+            )
 
     def _resolve_imports(
         self, path: Path, body: str, stack: tuple[str, ...], warnings: list[str]
@@ -358,20 +392,21 @@ def discover_memory(
     loaded_now = {_real(p) for p in nested_loaded}
     out = _Collector(count, home if home is not None else Path.home(), max_import_hops)
 
-    def add_rules(rules_dir: Path) -> None:  # a `paths:` rule read this session is tier 2
+    def add_rules(rules_dir: Path, kind: str) -> None:  # a `paths:` rule read now is tier 2
         for rule in _rule_files(rules_dir):
-            out.add(rule, "rules", 2 if _real(rule) in loaded_now else 1, True, rule=True)
+            tier = 2 if _real(rule) in loaded_now else 1
+            out.add(rule, "rules", tier, True, kind=kind, rule=True)
 
     out.add(managed / "CLAUDE.md", "managed", 1, True)
-    add_rules(managed / ".claude" / "rules")
+    add_rules(managed / ".claude" / "rules", "managed")
     out.add(claude_root / "CLAUDE.md", "user", 1, True)
-    add_rules(claude_root / "rules")
+    add_rules(claude_root / "rules", "user")
     # A working directory with a NUL (or a relative one) from a transcript names no project.
     usable = usable_dir(os.fspath(cwd))
     for directory in _project_dirs(launch) if usable else []:
         out.add(directory / "CLAUDE.md", "project", 1, True)
         out.add(directory / ".claude" / "CLAUDE.md", "project", 1, True)
-        add_rules(directory / ".claude" / "rules")
+        add_rules(directory / ".claude" / "rules", "project")
         out.add(directory / "CLAUDE.local.md", "local", 1, True)
     if usable:
         out.add(auto_memory_path(launch, claude_root), "auto-memory", 1, True, auto_memory=True)
@@ -381,7 +416,20 @@ def discover_memory(
     for directory in _walk_subdirs(launch) if usable else []:
         out.add(directory / "CLAUDE.md", "nested", 4, False)
         out.add(directory / "CLAUDE.local.md", "nested", 4, False)
-    return out.files
+    return _with_lead_in(out.files, count)
+
+
+def _with_lead_in(files: list[MemoryFile], count: Callable[[str], int]) -> list[MemoryFile]:
+    """The files, the first one loaded at start carrying the lead-in sentence's tokens.
+
+    (Where Claude Code records what it sends, the first file's row holds that sentence too.)
+    """
+    for i, file in enumerate(files):
+        if file.loaded and file.tier == 1:
+            lead = count(LEAD_IN + "\n\n")
+            files[i] = msgspec.structs.replace(file, tokens=file.tokens + lead)
+            break
+    return files
 
 
 def memory_signature(files: Iterable[MemoryFile]) -> tuple[tuple[str, int, int], ...]:
