@@ -159,6 +159,24 @@ def test_action_subcommands_json(
         assert Path(data["path"]).exists()
 
 
+@pytest.mark.parametrize("action", ["snapshot", "summary", "handoff"])
+def test_a_relative_path_is_the_same_session(
+    home: synth.ClaudeHome,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    monkeypatch.chdir(home.transcript.parent)
+    assert main([action, "--json", f"./{home.transcript.name}"]) == 0
+    written = Path(json.loads(capsys.readouterr().out)["path"])
+    assert written.is_absolute()
+    assert "unknown-project" not in written.parts
+    assert home.transcript.parent.name in written.parts
+    if action == "snapshot":
+        snap = load_snapshot(written.parent)
+        assert snap.source_transcript == snap.budget.transcript == str(home.transcript)
+
+
 def test_unknown_session_for_an_action(
     home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]
 ) -> None:
