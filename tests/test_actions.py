@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +84,38 @@ def test_corrupt_snapshot_is_refused(tmp_path: Path) -> None:
     bad.write_text('{"format": "ctxdash-snapshot/1"}')
     with pytest.raises(ActionError, match="not a valid"):
         load_snapshot(bad)
+
+
+def test_hostile_snapshot_files_are_refused_not_waited_on(
+    home: synth.ClaudeHome, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    refused: list[BaseException] = []
+
+    def load_fifo() -> None:
+        try:
+            load_snapshot(fifo)
+        except ActionError as err:
+            refused.append(err)
+
+    reader = threading.Thread(target=load_fifo, daemon=True)
+    reader.start()
+    reader.join(timeout=10)  # nothing waits for a writer (a hang fails here, not for ever)
+    assert not reader.is_alive()
+    assert "not a regular file" in str(refused[0])
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format": "ctxdash-snapshot/1", "persistence": {"x": ' + "[" * 200_000)
+    with pytest.raises(ActionError, match="nested too deeply|not JSON"):
+        load_snapshot(deep)
+    assert main(["diff", str(deep), str(fifo)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    # One bad snapshot among good ones: the others are still listed.
+    good, _ = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    bad = good.parent.with_name("19700101T000000Z") / "snapshot.json"
+    bad.parent.mkdir()
+    bad.write_bytes(deep.read_bytes())
+    assert [Path(s.path) for s in list_snapshots(home.transcript.stem)] == [good]
 
 
 def test_handoff_validation(home: synth.ClaudeHome) -> None:
