@@ -143,29 +143,83 @@ async def test_a_wide_pane_shows_every_key_and_q_for_quit() -> None:
         assert "^c" not in bottom
 
 
-@pytest.mark.parametrize("width", [40, 60, 79])
-async def test_narrow_toasts_are_one_short_line_and_do_not_stack(width: int) -> None:
+CRITICAL = (
+    "126.9K of the 150K budget: critical. Snapshot (s), summary (c), fork (f), or /clear now."
+)
+
+
+@pytest.mark.parametrize("width", [40, 44, 50, 60, 79])
+async def test_narrow_toasts_wrap_to_the_pane_and_do_not_stack(width: int) -> None:
     demo = fixed_demo(12, name="toasts")
     app = fixed_app(demo.transcript)
     async with app.run_test(size=(width, 30), notifications=True) as pilot:
         await _settle(app, pilot)
         app.clear_notifications()
-        long = "a very long message that would wrap into many lines " * 4
-        app.notify(long, title="Context warning", severity="warning")
+        app.notify(CRITICAL, title="Context critical", severity="error")
+        await pilot.pause()
+        text = " ".join(line.strip(" ▌▎▐") for line in screen_lines(app))
+        assert "Context critical" in text
+        # the advice is on screen in full, wrapped at word boundaries
+        assert "Snapshot (s), summary (c), fork (f), or /clear now." in " ".join(text.split())
         app.notify("[bold]not markup[/]")
         await pilot.pause()
         toast_rows = [line for line in screen_lines(app) if "not markup" in line]
         assert toast_rows
         assert "[bold]" in toast_rows[0]  # shown as text, not as markup
+        long = "a very long message that would wrap into many lines " * 8
         app.notify(long, title="Compaction")
         app.notify(long)
         await pilot.pause()
         notes = list(app._notifications)
         assert len(notes) == 1  # the newest only
-        assert len(notes[0].message) <= width - 4
-        assert notes[0].message.endswith("…")
+        lines = notes[0].message.splitlines()
+        assert 2 <= len(lines) <= 4
+        assert all(len(line) <= width - 3 for line in lines)
+        assert lines[-1].endswith("…")
         rows = [line for line in screen_lines(app) if "a very long" in line]
-        assert len(rows) == 1  # one line on screen
+        assert 1 <= len(rows) <= 4
+
+
+@pytest.mark.parametrize("width", [40, 44, 60])
+async def test_action_results_are_readable_in_a_narrow_pane(width: int) -> None:
+    demo = fixed_demo(12, name="results")
+    app = fixed_app(demo.transcript)
+    command = "claude --resume 2f1c6b8a-1111-4222-8333-444455556666"
+    path = "/tmp/ctxdash-data/snapshots/demo_app/2026-12-08T00-15-29-6513270e"
+    async with app.run_test(size=(width, 30), notifications=True) as pilot:
+        await _settle(app, pilot)
+        app.notify(f"{command}\nCopied with tmux.", title="Forked")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "claude --resume" in text
+        assert "2f1c6b8a-1111-4222-8333-444455556666" in text  # the id whole, on its own line
+        app.notify(path, title="Snapshot saved (21.5K)")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "Snapshot saved (21.5K)" in text
+        assert "6513270e" in text  # a long path keeps its end
+        assert "…" in list(app._notifications)[-1].message  # cut at the start
+
+
+async def test_a_wide_toast_is_made_again_when_the_pane_becomes_narrow() -> None:
+    demo = fixed_demo(12, name="shrink")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await _settle(app, pilot)
+        app.clear_notifications()
+        app.notify(CRITICAL, title="Context critical", severity="error", timeout=30)
+        await pilot.pause()
+        await pilot.resize_terminal(44, 30)
+        await pilot.pause()
+        await pilot.pause()
+        lines = screen_lines(app)
+        gauge = lines[1:9]  # under the title bar: the gauge, whole, no toast over it
+        assert "Context" in gauge[0]
+        assert all(line[0] in "╭│┃╰┏┗" and line.rstrip()[-1] in "╮│┃╯┓┛" for line in gauge)
+        notes = list(app._notifications)
+        assert len(notes) == 1
+        assert all(len(line) <= 44 - 3 for line in notes[0].message.splitlines())
+        assert "/clear now." in " ".join(" ".join(lines).split())
 
 
 async def test_events_use_home_and_project_names_and_cut_with_an_ellipsis(

@@ -11,13 +11,14 @@ import contextlib
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.notifications import Notify, SeverityLevel
@@ -41,7 +42,7 @@ from ctxdash.core.watcher import folder_changes, outcome_of
 from ctxdash.ui import theming
 from ctxdash.ui.checkpoints import CheckpointActions
 from ctxdash.ui.demo_actions import DemoActions
-from ctxdash.ui.format import compact, home_short, one_line, truncate
+from ctxdash.ui.format import compact, home_short, one_line, truncate, wrap_lines
 from ctxdash.ui.keys import PALETTE, active_keys, key_help, with_key
 from ctxdash.ui.messages import BudgetChanged, SessionSwitched, WatchProblem
 from ctxdash.ui.screens.dashboard import DashboardScreen
@@ -51,8 +52,10 @@ if TYPE_CHECKING:
     from ctxdash.synth.demo import Demo
 
 
-#: Below this many columns a toast is one short line, and only the newest one stays.
+#: Below this many columns a toast spans the pane, and only the newest one stays...
 NARROW_TOASTS = 80
+#: ... its text wrapped to at most this many lines under its title.
+NARROW_TOAST_LINES = 4
 
 
 def _utc_now() -> datetime:
@@ -108,6 +111,11 @@ class CtxDashApp(DemoActions):
         """What has been said of the session on screen (alerts once per crossing)."""
         self._forget_session()
         self._demo: Demo | None = None
+        self._pane_width = 0
+        """The terminal's width as the last resize said (0: none yet)."""
+        self._last_toast: tuple[str, str, SeverityLevel, float | None, float] | None = None
+        """The newest plain toast (text, title, severity, timeout, when): made again when
+        the terminal becomes a narrow pane."""
         self.own_themes: list[str] = []
         """The themes ``t`` cycles: ctxdash's own, then the user's files."""
 
@@ -385,24 +393,42 @@ class CtxDashApp(DemoActions):
     ) -> None:
         """A toast; plain text by default (messages quote paths and transcript text).
 
-        In a narrow pane a toast would cover the panels: only the newest one is shown, as
-        one short line (the title bar's colour and the event log say the rest).
+        In a narrow pane only the newest toast is shown, across the pane: its title, then
+        its text wrapped to a few lines (long paths keep their end).
         """
         if not markup:  # without control characters too (escape sequences, bells)
             message, title = untrusted(message), one_line(title)
-        narrow = 0 < self.size.width < NARROW_TOASTS
+            self._last_toast = (message, title, severity, timeout, time.monotonic())
+        width = self._pane_width or self.size.width
+        narrow = 0 < width < NARROW_TOASTS
         self.set_class(narrow, "-narrow-toasts")
-        if narrow:
-            first = (title or message).splitlines()[0] if (title or message) else ""
-            message, title = truncate(first, self.size.width - 4), ""
-            timeout = min(timeout or 4.0, 4.0)
-            markup = False
+        if narrow and not markup:
+            room = width - 3  # the toast's left border and its padding
+            title = truncate(title, room)
+            message = "\n".join(wrap_lines(message, room, NARROW_TOAST_LINES))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_notify(self, event: Notify) -> None:
         """In a narrow pane a new toast replaces the ones on screen (runs before it shows)."""
-        if 0 < self.size.width < NARROW_TOASTS:
+        if 0 < (self._pane_width or self.size.width) < NARROW_TOASTS:
             self.clear_notifications()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Toasts made for a wide terminal are made again for the narrow pane it became
+        (the newest one, for the time it had left): a wide toast would cover the gauge."""
+        self._pane_width = event.size.width  # self.size follows a moment later
+        narrow = 0 < event.size.width < NARROW_TOASTS
+        was_narrow = self.has_class("-narrow-toasts")
+        self.set_class(narrow, "-narrow-toasts")
+        if narrow == was_narrow or not self._notifications:
+            return
+        self.clear_notifications()
+        if self._last_toast is None:
+            return
+        message, title, severity, timeout, when = self._last_toast
+        left = (timeout or self.NOTIFICATION_TIMEOUT) - (time.monotonic() - when)
+        if left > 0.5:
+            self.notify(message, title=title, severity=severity, timeout=left)
 
     # ------------------------------------------------------------------ actions
     def _checkpoint(self, name: str, action: Callable[[], Coroutine[None, None, None]]) -> None:

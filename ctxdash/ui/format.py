@@ -31,6 +31,7 @@ __all__ = [
     "truncate",
     "truncate_left",
     "truncate_path",
+    "wrap_lines",
 ]
 
 
@@ -152,3 +153,28 @@ def squeezed(text: str) -> str:
     """Untrusted text on one line (escape sequences and control characters dropped by
     :func:`ctxdash.core.plain.one_line`), runs of whitespace made one space."""
     return " ".join(one_line(text).split())
+
+
+def wrap_lines(text: str, width: int, max_lines: int) -> list[str]:
+    """Untrusted text wrapped to at most ``max_lines`` lines of ``width`` cells.
+
+    Words never split; a path (a word with ``/``) too long for a line keeps its end (the
+    file name matters most); the last line says ``…`` when text is left out.
+    """
+    import textwrap
+
+    if width <= 0 or max_lines <= 0:
+        return []
+    out: list[str] = []
+    for raw in text.splitlines() or [""]:
+        words = []
+        for part in one_line(raw).split():
+            if len(part) > width and "/" in part:
+                part = truncate_left(home_short(part), width)
+            words.append(part)
+        out.extend(textwrap.wrap(" ".join(words), width, break_on_hyphens=False) if words else [])
+    if len(out) > max_lines:
+        out = out[:max_lines]
+        last = out[-1]
+        out[-1] = last + " …" if len(last) + 2 <= width else last[: width - 1] + "…"
+    return out
