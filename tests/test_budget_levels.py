@@ -181,7 +181,7 @@ def test_the_estimate_learns_from_a_peak_without_compaction() -> None:
     )
     assert learned.at == 167_000  # the newer formula: the first one above what was reached
     assert learned.source == "observed peak"
-    assert "164,660" in learned.note
+    assert "reached 164.7K" in learned.note
     assert "too low" in learned.note
     same = learn_autocompact(ac, 200_000, peak=150_000, auto_compactions=[], max_output=32_000)
     assert same is ac

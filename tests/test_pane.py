@@ -222,7 +222,7 @@ async def test_a_wide_toast_is_made_again_when_the_pane_becomes_narrow() -> None
         assert "/clear now." in " ".join(" ".join(lines).split())
 
 
-async def test_events_use_home_and_project_names_and_cut_with_an_ellipsis(
+async def test_events_use_home_and_project_names_and_wrap_instead_of_cutting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     demo = fixed_demo(12, name="events")
@@ -236,10 +236,49 @@ async def test_events_use_home_and_project_names_and_cut_with_an_ellipsis(
         assert any("watching" in e and "demo_app" in e for e in events)
         assert not any("-tmp-ctxdash" in e for e in events)
         assert any("~/work/demo_app" in e for e in events)  # the watched folder, from ~
-        text = "\n".join(screen_lines(app))
-        assert "snapshot saved in ~/a/very" in text
-        snapshot_line = next(line for line in screen_lines(app) if "snapshot saved" in line)
-        assert "…" in snapshot_line
+        lines = screen_lines(app)
+        text = "\n".join(lines)
+        at = next(i for i, line in enumerate(lines) if "snapshot saved" in line)
+        # the rest of the path on the next lines, under the text (the time keeps its column)
+        shown = "".join(line.strip("│ ") for line in lines[at : at + 3])
+        assert "~/a/very/long/folder/name/for/the/snapshot" in shown.replace(" ", ""), text
+        assert lines[at + 1].index("/") > lines[at].index("snapshot") - 1
+
+
+async def test_estimate_corrections_are_one_line_updated_in_place() -> None:
+    from datetime import UTC, datetime
+
+    demo = fixed_demo(12, name="estimates")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(44, 60)) as pilot:
+        await _settle(app, pilot)
+        log = app.get_screen_dashboard().events_log
+        when = datetime(2026, 1, 1, tzinfo=UTC)
+        app.event("crossed warn (150K): 151.2K")
+        for peak in ("170K", "172.5K", "176.1K"):
+            text = f"auto-compact estimate corrected to ≈{peak}: reached {peak} without compacting"
+            log.add(when, text, key="estimate")
+        await pilot.pause()
+        corrected = [e for e in log.lines if "estimate corrected" in e]
+        assert len(corrected) == 1
+        assert "176.1K" in corrected[0]
+        assert any("crossed warn" in e for e in log.lines)  # still there, not pushed out
+
+
+async def test_the_event_log_has_no_scrollbar_beside_the_page_scrollbar() -> None:
+    from ctxdash.ui.widgets.events import EventLog
+
+    demo = fixed_demo(41, name="scrollbars")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(44, 30)) as pilot:
+        await _settle(app, pilot)
+        for n in range(30):
+            app.event(f"event number {n}")
+        await pilot.pause()
+        log = app.get_screen_dashboard().query_one(EventLog)
+        assert log.scrollbar_size_vertical == 0
+        assert log.max_scroll_y > 0  # it still scrolls (the newest last)
+        assert log.scroll_y == log.max_scroll_y
 
 
 async def test_a_budget_arriving_while_the_panels_go_is_ignored() -> None:

@@ -18,7 +18,8 @@ from ctxdash.core.numbers import compact
 class Event(msgspec.Struct, frozen=True, kw_only=True):
     """Something to tell the user.
 
-    ``kind`` is ``alert``, ``compaction``, ``estimate`` or ``malformed``; ``level`` is the
+    ``kind`` is ``alert``, ``compaction``, ``estimate`` or ``malformed`` (an ``estimate``
+    replaces the one before it: the estimate is corrected again as the peak grows); ``level`` is the
     alert level (``warn``/``critical``) for alerts; ``log`` is the event-log line; ``toast``
     (with ``title``) the pop-up text, empty when the event only goes to the log.
     """
@@ -69,7 +70,10 @@ class Announcer(msgspec.Struct, kw_only=True):
             log = f"crossed {alert.level} ({compact(alert.at)}): {compact(alert.used)}"
             events.append(Event(kind="alert", level=alert.level, log=log, toast=toast, title=title))
         if b.autocompact_source != "formula" and b.autocompact_note != self.autocompact_note:
-            log = f"auto-compact estimate corrected: {b.autocompact_note}"
+            log = (
+                f"auto-compact estimate corrected to ≈{compact(b.autocompact_at)}: "
+                f"{b.autocompact_note}"
+            )
             events.append(Event(kind="estimate", log=log))
         self.autocompact_note = b.autocompact_note
         first, self.primed = not self.primed, True

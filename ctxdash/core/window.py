@@ -18,6 +18,7 @@ from ctxdash.core import levels as lv
 from ctxdash.core.claude.models import K200, M, ModelInfo, parse_version
 from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
+from ctxdash.core.numbers import compact
 
 #: Reserved by Claude Code below the output reservation (13,000 tokens).
 AUTOCOMPACT_MARGIN = 13_000
@@ -136,7 +137,7 @@ def learn_autocompact(
     upper = min((p for p in auto_compactions if p > 0), default=None)
     if upper is not None and upper < at and upper > peak:
         at, source = upper, "observed compaction"
-        note = f"auto-compacted at {upper:,}; the estimate {ac.at:,} was too high"
+        note = f"auto-compacted at {compact(upper)}; the estimate {compact(ac.at)} was too high"
     elif peak >= at:
         candidates = sorted(
             {
@@ -150,7 +151,9 @@ def learn_autocompact(
             above = [c for c in above if c <= upper] or [upper]
         at = max(above[0], min(window, peak + 1))
         source = "observed peak"
-        note = f"reached {peak:,} without compacting; the estimate {ac.at:,} was too low"
+        note = (
+            f"reached {compact(peak)} without compacting; the estimate {compact(ac.at)} was too low"
+        )
     if at == ac.at:
         return ac
     return Autocompact(

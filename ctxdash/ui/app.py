@@ -345,7 +345,12 @@ class CtxDashApp(DemoActions):
                     self.bell()
                 self._desktop_notify(f"ctxdash: {event.level}", event.toast)
                 continue
-            self.event(event.log, style.get(event.kind, ""))
+            # a corrected estimate is one line, updated: it is corrected as the peak grows
+            self.event(
+                event.log,
+                style.get(event.kind, ""),
+                key="estimate" if event.kind == "estimate" else "",
+            )
             if event.toast:
                 self.notify(event.toast, title=event.title)
 
@@ -376,11 +381,12 @@ class CtxDashApp(DemoActions):
     def on_problem(self, message: WatchProblem) -> None:
         self.event(message.text, "italic")
 
-    def event(self, text: str, style: str = "") -> None:
-        """Add a line to the event log (if the dashboard is up)."""
+    def event(self, text: str, style: str = "", *, key: str = "") -> None:
+        """Add a line to the event log (if the dashboard is up); with ``key``, in place of
+        the last line with the same key."""
         # NoMatches is a LookupError too: the dashboard is not composed yet.
         with contextlib.suppress(LookupError):
-            self.get_screen_dashboard().events_log.add(self.clock(), text, style)
+            self.get_screen_dashboard().events_log.add(self.clock(), text, style, key=key)
 
     def notify(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -17,10 +18,12 @@ MAX_EVENTS = 500
 
 
 class EventLog(VerticalScroll):
-    """A bounded log of what happened, newest last, one line per event.
+    """A bounded log of what happened, newest last.
 
-    Lines are cut to the pane with an ellipsis (and cut again when the pane is resized);
-    times are local (``TZ`` is honoured), with the date when it is not today.
+    An event wraps under its own text (the time stays in its column; a long path breaks
+    anywhere), so nothing is cut at any width; times are local (``TZ`` is honoured), with
+    the date when it is not today. An event with a ``key`` replaces the one before it with
+    the same key (the auto-compact estimate, corrected again as the session grows).
     """
 
     DEFAULT_CSS = """
@@ -37,15 +40,13 @@ class EventLog(VerticalScroll):
     }
     EventLog > #event-lines {
         width: 1fr;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     """
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.entries: deque[tuple[datetime, str, str]] = deque(maxlen=MAX_EVENTS)
-        """``(when, text, style)`` of each event, oldest first."""
+        self.entries: deque[tuple[datetime, str, str, str]] = deque(maxlen=MAX_EVENTS)
+        """``(when, text, style, key)`` of each event, oldest first."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="event-lines")
@@ -57,17 +58,20 @@ class EventLog(VerticalScroll):
     def lines(self) -> list[str]:
         """The events as plain text (time and message)."""
         now = self.app.clock()  # type: ignore[attr-defined]
-        return [f"{local_time(w, now)} {t}" for w, t, _ in self.entries]
+        return [f"{local_time(w, now)} {t}" for w, t, _, _ in self.entries]
 
-    def add(self, when: datetime, text: str, style: str = "") -> None:
-        """Log one event (``text`` is shown as plain text, never as markup)."""
-        self.entries.append((when, home_in_text(squeezed(text)), style))
+    def add(self, when: datetime, text: str, style: str = "", *, key: str = "") -> None:
+        """Log one event (``text`` is shown as plain text, never as markup); with ``key``,
+        in place of the last event with that key."""
+        if key and any(k == key for *_, k in self.entries):
+            kept = [e for e in self.entries if e[3] != key]
+            self.entries = deque(kept, maxlen=MAX_EVENTS)
+        self.entries.append((when, home_in_text(squeezed(text)), style, key))
         now = self.app.clock()  # type: ignore[attr-defined]
-        out = Text()
-        for i, (w, t, st) in enumerate(self.entries):
-            if i:
-                out.append("\n")
-            out.append(local_time(w, now) + " ", style="dim")
-            out.append(t, style=st)
-        self.query_one("#event-lines", Static).update(out)
+        table = Table.grid(padding=(0, 1), expand=True)
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1, overflow="fold")
+        for w, t, st, _ in self.entries:
+            table.add_row(local_time(w, now), Text(t, style=st))
+        self.query_one("#event-lines", Static).update(table)
         self.scroll_end(animate=False)
