@@ -100,6 +100,52 @@ async def test_breakdown_labels_are_consistent_and_never_touch_the_numbers(width
         assert len(forms) == 1, tools  # "Tool results · X" everywhere, or "Result X"
 
 
+FIXED_LABELS = ("System prompt & tools", "Free to auto-compact", "Auto-compact reserve")
+SHORT_FIXED = ("System & tools", "Free to compact", "Compact reserve")
+
+
+@pytest.mark.parametrize("width", [36, 40, 44, 50, 60, 80, 120, 200])
+async def test_fixed_breakdown_labels_are_never_cut_and_full_names_show_when_they_fit(
+    width: int,
+) -> None:
+    demo = fixed_demo(41, name=f"fixed-{width}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(width, 60)) as pilot:
+        await _settle(app, pilot)
+        breakdown = app.screen.query_one(Breakdown)
+        lines = breakdown.render().plain.split("\n")  # type: ignore[union-attr]
+        labels = [line[2:] for line in lines]
+        full = all(any(label.startswith(f) for label in labels) for f in FIXED_LABELS)
+        short = all(any(label.startswith(f + " ") for label in labels) for f in SHORT_FIXED)
+        assert full or short, lines  # whole words, in the full or the short form
+        # no label is cut while there is room: the full names, or every file name whole
+        if not full or any("…" in line for line in lines):
+            assert breakdown.inner_width < 60, lines
+        for line in lines:
+            assert "…" not in line or "Mem " in line or "Result " in line, line
+
+
+def test_the_ahead_line_keeps_to_and_drops_whole_items() -> None:
+    from types import SimpleNamespace
+
+    from ctxdash.ui.widgets.gauge import ahead_line
+
+    levels = SimpleNamespace(warn=150_000, critical=180_000)
+    b = SimpleNamespace(thresholds=levels, autocompact_at=167_000, used=53_100)
+    assert ahead_line(b, 80) == "to warn 96.9K · compact≈113.9K · crit 126.9K"  # type: ignore[arg-type]
+    for width in range(14, 80):
+        line = ahead_line(b, width)  # type: ignore[arg-type]
+        assert line.startswith("to warn "), (width, line)
+        assert len(line) <= width
+        assert "compact≈ " not in line  # no stray space
+        assert "…" not in line
+        items = line.removeprefix("to ").split(" · ")
+        assert all(re.fullmatch(r"(warn |crit |compact≈)[\d.]+[KM]?", i) for i in items), line
+    assert ahead_line(b, 39) == "to warn 97K · compact≈114K · crit 127K"  # type: ignore[arg-type]
+    past = SimpleNamespace(thresholds=levels, autocompact_at=167_000, used=190_000)
+    assert ahead_line(past, 80) == ""  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("width", [40, 80, 160])
 async def test_biggest_items_have_aligned_columns_with_headings(width: int) -> None:
     demo = fixed_demo(41, name="items")

@@ -27,6 +27,7 @@ __all__ = [
     "one_line",
     "parse_time",
     "plain",
+    "short_label",
     "squeezed",
     "truncate",
     "truncate_left",
@@ -71,19 +72,46 @@ def fit(candidates: list[str], width: int) -> str:
 
 #: Short forms of the breakdown's group prefixes, used together when labels do not fit.
 SHORT_GROUPS = {"Tool results": "Result", "Memory": "Mem"}
+#: Short forms of fixed labels too long for a narrow pane (none is longer than SHORTEST).
+SHORT_LABELS = {
+    "System prompt & tools": "System & tools",
+    "Unrecorded reminders": "Unrecorded",
+    "Free to auto-compact": "Free to compact",
+    "Auto-compact reserve": "Compact reserve",
+    "System messages": "System msgs",
+}
+#: Cells every fixed label fits in, in its short form.
+SHORTEST = 15
+
+
+def short_label(label: str) -> str:
+    """A breakdown label's short form: ``Tool results · Read`` → ``Result Read``,
+    ``Free to auto-compact`` → ``Free to compact``; other labels as they are."""
+    label = one_line(label)
+    if label in SHORT_LABELS:
+        return SHORT_LABELS[label]
+    group, sep, tail = label.partition(" · ")
+    if not sep:
+        return label
+    return SHORT_GROUPS.get(group, group[:6]) + " " + tail
 
 
 def fit_label(label: str, width: int, *, short: bool = False) -> str:
     """A breakdown label in ``width`` cells.
 
-    With ``short`` (some label of the panel does not fit), every ``Group · tail`` label
-    becomes ``Abbr tail``, so rows of one group look alike; paths keep their end.
+    With ``short`` (some label of the panel does not fit), every label takes its short
+    form (:func:`short_label`), so rows of one group look alike. Only a file name or a
+    tool name is ever cut (a path keeps its end), never the words of a fixed label while
+    ``width`` is at least :data:`SHORTEST`.
     """
     label = one_line(label)
+    text = short_label(label) if short else label
+    if len(text) <= width:
+        return text
     group, sep, tail = label.partition(" · ")
-    if not sep or not short:
-        return truncate(label, width)
-    head = SHORT_GROUPS.get(group, group[:6]) + " "
+    if not sep:
+        return truncate(short_label(label), width)
+    head = (SHORT_GROUPS.get(group, group[:6]) if short else group + " ·") + " "
     room = width - len(head)
     if room < 4:
         return truncate(tail, width)

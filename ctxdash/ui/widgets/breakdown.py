@@ -9,15 +9,15 @@ from rich.text import Text
 from textual.reactive import reactive
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import bar_cells, compact, fit_label
+from ctxdash.ui.format import SHORTEST, bar_cells, compact, fit_label, short_label
 from ctxdash.ui.legend import TOTALS
 from ctxdash.ui.widgets.panel import Panel
 
 #: Cells after the label: " " + "≈" + tokens (6); then " " + share ("53.3%").
 NUMBERS = 1 + 7
 SHARE = 6
-#: Length of the longest group prefix, ``Tool results · ``.
-PREFIX = 15
+#: The narrowest bar worth drawing, and the widest.
+MIN_BAR, MAX_BAR = 8, 24
 
 
 #: The colour of each ``/context`` row: the breakdown category it mostly holds.
@@ -32,6 +32,29 @@ GROUP_COLOURS = {
     "Free space": "free",
     "Autocompact buffer": "reserve",
 }
+
+
+def layout(width: int, labels: list[str]) -> tuple[int, int, int, bool]:
+    """``(label cells, share cells, bar cells, short labels)`` for rows in ``width`` cells.
+
+    Full labels when they fit beside a bar (or where no bar fits anyway), else the short
+    ones; the bar takes the room the labels leave (up to MAX_BAR) and the labels the rest.
+    The share goes first when even the short fixed labels would not fit.
+    """
+    share_w = SHARE
+    room = width - 2 - NUMBERS - share_w  # the label, then " " and the bar
+    if room < SHORTEST:
+        share_w, room = 0, room + SHARE
+    full = max((len(label) for label in labels), default=0)
+    brief = max((len(short_label(label)) for label in labels), default=0)
+    if full + 1 + MIN_BAR <= room or (full <= room and brief + 1 + MIN_BAR > room):
+        need, short = full, False
+    else:
+        need, short = min(brief, room), True
+    spare = room - need - 1
+    bar_w = min(MAX_BAR, spare) if spare >= MIN_BAR else 0
+    label_w = max(1, min(room - (bar_w + 1 if bar_w else 0), max(need, 22)))
+    return label_w, share_w, bar_w, short
 
 
 class Breakdown(Panel):
@@ -54,13 +77,7 @@ class Breakdown(Panel):
             return self._render_groups(b)
         width = self.inner_width
         rows = self.legend
-        # Columns: "■ " label " ≈" tokens [" " share] [" " bar]; the bar and the share go first.
-        share_w = SHARE if width - 2 - NUMBERS - SHARE >= 14 else 0
-        spare = width - 2 - NUMBERS - share_w - 1 - 22  # a bar once labels have 22 cells
-        bar_w = min(24, spare) if spare >= 8 else 0
-        label_w = max(1, min(32, width - 2 - NUMBERS - share_w - (bar_w + 1 if bar_w else 0)))
-        # Short group names for every row once "Tool results · " leaves too little room.
-        short = label_w < PREFIX + 8 and any(len(r.label) > label_w for r in rows)
+        label_w, share_w, bar_w, short = layout(width, [row.label for row in rows])
         lines = []
         for row in rows:
             total = row.name in TOTALS

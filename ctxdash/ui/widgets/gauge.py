@@ -35,6 +35,35 @@ def window_line(b: Budget, width: int = 80) -> str:
     return truncate(line, width)
 
 
+def _whole(n: int) -> str:
+    """A size in fewer cells: ``96.9K`` → ``97K`` (``1.5M`` stays)."""
+    if n >= 1_000_000:
+        return compact(n)
+    return compact(round(n, -3)) if n >= 1_000 else str(n)
+
+
+def ahead_line(b: Budget, width: int = 80) -> str:
+    """What is left to each level ahead, nearest first: ``to warn 30.9K · compact≈47.9K ·
+    crit 60.9K``. Narrower, the numbers are rounded, then the farthest levels go; the
+    ``to`` stays (without it the numbers read as the levels themselves)."""
+    ahead = sorted(
+        [
+            ("warn ", b.thresholds.warn),
+            ("crit ", b.thresholds.critical),
+            ("compact≈", b.autocompact_at),
+        ],
+        key=lambda level: level[1],
+    )
+    left = [(name, at - b.used) for name, at in ahead if at > b.used]
+    if not left:
+        return ""
+    candidates = []
+    for n in range(len(left), 0, -1):
+        for number in (compact, _whole):
+            candidates.append("to " + " · ".join(f"{k}{number(v)}" for k, v in left[:n]))
+    return fit(candidates, width)
+
+
 class Gauge(Panel):
     """The headline: how much of the budget is used, and where the window ends."""
 
@@ -51,18 +80,9 @@ class Gauge(Panel):
         head.append(f" / {compact(b.budget)} budget  {pct:.1f}%  ")
         head.append(word(b.level), style=f"bold reverse {colour}")
         lines = [head, self._bar(b, width, colour)]
-        left = sorted(
-            [
-                ("warn", b.thresholds.warn),
-                ("crit", b.thresholds.critical),
-                ("compact≈", b.autocompact_at),
-            ],
-            key=lambda level: level[1],
-        )
-        parts = [f"{name} {compact(at - b.used)}" for name, at in left if at > b.used]
-        if parts:
-            short = [" ".join(parts[:n]) for n in range(len(parts), 0, -1)]
-            lines.append(Text(fit(["to " + " · ".join(parts), *short], width), style="dim"))
+        ahead = ahead_line(b, width)
+        if ahead:
+            lines.append(Text(ahead, style="dim"))
         else:
             lines.append(Text("past every level: act now", style=f"bold {colour}"))
         lines.append(Text(window_line(b, width), style="dim"))
