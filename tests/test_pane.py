@@ -295,3 +295,30 @@ async def test_a_budget_arriving_while_the_panels_go_is_ignored() -> None:
         await screen.query(Panel).remove()
         screen.show(budget)
         await pilot.pause()
+
+
+@pytest.mark.parametrize("width", [40, 44, 60])
+async def test_the_gauge_ends_where_the_scrolling_panels_end(width: int) -> None:
+    demo = fixed_demo(41, name=f"align-{width}")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await _settle(app, pilot)
+        screen = app.get_screen_dashboard()
+        assert screen.query_one("#panels").show_vertical_scrollbar
+        gauge = screen.query_one("#gauge").region
+        breakdown = screen.query_one("#breakdown").region
+        assert gauge.right == breakdown.right
+        await pilot.resize_terminal(width, 80)  # everything fits: no scrollbar, full width
+        await pilot.pause()
+        await pilot.pause()
+        if not screen.query_one("#panels").show_vertical_scrollbar:
+            assert screen.query_one("#gauge").region.right == width
+
+
+def test_help_says_what_the_screen_shows() -> None:
+    from ctxdash.ui.screens.help import HELP
+
+    assert "size / budget" in HELP
+    assert "share of the budget" in HELP
+    assert "share of the window" not in HELP
+    assert "- `▸`" in HELP  # the gauge's "▸ window 1M" line and the end of its bar

@@ -202,3 +202,66 @@ async def test_g_shows_the_breakdown_as_slash_context() -> None:
         await pilot.press("g")
         await pilot.pause()
         assert not panel.grouped
+
+
+def _app_at(transcript, clock):  # type: ignore[no-untyped-def]
+    from ctxdash.ui.app import make_app
+    from ctxdash.ui.settings import AppSettings
+
+    settings = AppSettings(config=Config(bell=False), transcript=transcript, watch=False)
+    return make_app(settings, counter=HeuristicCounter(), clock=lambda: clock)
+
+
+@pytest.mark.parametrize("idle", [False, True])
+async def test_growth_forecasts_minutes_only_for_a_live_session(idle: bool) -> None:
+    from ctxdash.ui.format import parse_time
+    from ctxdash.ui.widgets.growth import GrowthPanel
+
+    demo = fixed_demo(41, name=f"idle-{idle}")
+    budget = session_budget(demo.transcript, config=Config(), counter=HeuristicCounter())
+    last = parse_time(budget.last_activity)
+    assert last is not None
+    app = _app_at(demo.transcript, last + (timedelta(days=2) if idle else timedelta(minutes=1)))
+    async with app.run_test(size=(44, 60)) as pilot:
+        await _settle(app, pilot)
+        panel = app.screen.query_one(GrowthPanel)
+        lines = panel.render().plain.split("\n")  # type: ignore[union-attr]
+        assert all(len(line) <= panel.inner_width for line in lines), lines
+        assert re.search(r"\d+ turns · \d+ msgs$", lines[1]), lines  # never split
+        forecast = [line for line in lines if line.startswith("to ")]
+        assert forecast
+        assert "~0 min" not in "\n".join(lines)
+        if idle:
+            assert not any("min" in line for line in forecast), lines
+            assert any(line.startswith("idle since") for line in lines), lines
+        else:
+            assert any(re.search(r"(~\d+|<1) min$", line) for line in forecast), lines
+
+
+def test_minutes_under_one_read_less_than_a_minute() -> None:
+    from ctxdash.ui.widgets.growth import minutes_text
+
+    assert minutes_text(0.2) == "<1 min"
+    assert minutes_text(0.0) == "<1 min"
+    assert minutes_text(1.4) == "~1 min"
+    assert minutes_text(18) == "~18 min"
+
+
+async def test_subagent_sizes_are_labelled() -> None:
+    from ctxdash.ui.widgets.subagents import SubagentsPanel
+
+    demo = fixed_demo(41, name="subagents")
+    app = fixed_app(demo.transcript)
+    async with app.run_test(size=(44, 80)) as pilot:
+        await _settle(app, pilot)
+        text = app.screen.query_one(SubagentsPanel).render().plain  # type: ignore[union-attr]
+        assert re.match(r"now +[\d.]+[KM]? peak +[\d.]+[KM]? \S", text), text
+
+
+def test_the_summary_header_says_the_share_in_percent() -> None:
+    from ctxdash.ui.screens.summary import SummaryPreview
+
+    head = SummaryPreview("# s", 658, 142_600, 15_000).head
+    assert head.startswith("658 tokens, 0.5% of the 142.6K it sums up (budget 15K)")
+    assert "ratio" not in head
+    assert "<0.1%" in SummaryPreview("# s", 50, 142_600, 15_000).head

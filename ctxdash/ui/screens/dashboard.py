@@ -48,6 +48,14 @@ class KeysLine(Static):
         return fit([*lines, keys.get("help", "")], self.size.width)
 
 
+class Panels(VerticalScroll):
+    """The panels under the gauge; while its scrollbar shows, the gauge above keeps clear of
+    that column too, so the borders line up."""
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        self.screen.set_class(shown, "-scrolling")
+
+
 class DashboardScreen(Screen[None]):
     """Every panel of one session."""
 
@@ -81,7 +89,7 @@ class DashboardScreen(Screen[None]):
         yield TitleBar("ctxdash", id="title")
         yield Gauge(id="gauge")
         yield MiniGauge(id="mini")  # after the gauge: query_one(Gauge) finds the full one
-        with VerticalScroll(id="panels"):
+        with Panels(id="panels"):
             yield Breakdown(id="breakdown")
             yield EventLog(id="events")
             yield GrowthPanel(id="growth")

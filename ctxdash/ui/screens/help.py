@@ -29,8 +29,9 @@ Where the current Claude Code session's context goes, live.
 
 ## Panels
 
-- **Title bar**: level, size / window, session title and id, in the level's colour
-- **Context**: size, share of the window, level, what is left to each level
+- **Title bar**: level, size / budget, session title and id, in the level's colour
+- **Context**: size / budget, share of the budget, level, what is left to each level
+  ("to warn …"), then the window and the auto-compact point
 - **Breakdown**: where the tokens go; the rows add up to the size
 - **Events**: level crossings, compactions, session switches, actions
 - **Growth**: the size after each reply, the pace, turns left to each level
@@ -46,6 +47,7 @@ Where the current Claude Code session's context goes, live.
 - `│` the warning level on the gauge bar
 - `┃` the critical level on the gauge bar
 - `╎` the estimated auto-compact point
+- `▸` the window goes on beyond the budget (the end of the gauge bar, the window line)
 - `┃` in the growth line: a compaction
 - `≈` estimated, not an exact count
 - `T1` memory always loaded

@@ -33,9 +33,11 @@ class SummaryPreview(ModalScreen[str | None]):
     def __init__(self, markdown: str, tokens: int, source: int, budget: int) -> None:
         super().__init__()
         self.markdown = untrusted(markdown)  # rendered as Markdown: no control characters
+        share = 100 * tokens / source if source else 0.0
+        shown = "<0.1%" if 0 < share < 0.1 else f"{share:.1f}%" if share < 10 else f"{share:.0f}%"
         self.head = (
-            f"{compact(tokens)} tokens from {compact(source)} "
-            f"(ratio {tokens / source if source else 0:.2f}, budget {compact(budget)}) · "
+            f"{compact(tokens)} tokens, {shown} of the {compact(source)} it sums up "
+            f"(budget {compact(budget)}) · "
             "y copy · w save · n fresh session seeded with it · esc close"
         )
 

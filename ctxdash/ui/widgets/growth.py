@@ -6,10 +6,17 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
-from ctxdash.ui.format import compact, one_line
+from ctxdash.ui.format import compact, fit, local_time, one_line, parse_time
 from ctxdash.ui.widgets.panel import Panel
 
 BLOCKS = "▁▂▃▄▅▆▇█"
+#: A session quiet for longer than this is not growing now: no forecast in minutes.
+IDLE_MINUTES = 30
+
+
+def minutes_text(minutes: float) -> str:
+    """``~12 min``; ``<1 min`` for less than a minute."""
+    return "<1 min" if minutes < 0.5 else f"~{minutes:.0f} min"
 
 
 def sparkline(values: list[tuple[int, int]], width: int, top: int) -> list[tuple[str, bool]]:
@@ -53,20 +60,42 @@ class GrowthPanel(Panel):
             pace.append(f"{compact(b.growth.per_turn)}/turn")
         if b.growth.per_minute:
             pace.append(f"{compact(b.growth.per_minute)}/min")
-        pace.append(f"{b.turns} turns · {b.messages} msgs")
-        lines.append(Text(" · ".join(pace), style="dim"))
+        counts = [f"{b.turns} turns", f"{b.messages} msgs"]
+        options = [pace + counts, pace[:1] + counts, counts, counts[:1]]
+        lines.append(Text(fit([" · ".join(o) for o in options], width), style="dim"))
+        now = self.app.clock()  # type: ignore[attr-defined]
+        active = parse_time(b.last_activity)
+        idle = active is not None and (now - active).total_seconds() > IDLE_MINUTES * 60
         for f in b.growth.forecast:
             name = {"warn": "to warn", "critical": "to critical", "autocompact": "to compact≈"}
             line = Text(f"{name[f.target]:<12}")
             if f.tokens_left == 0:
                 line.append("reached", style=f"bold {self.level(b.level)}")
-            else:
-                line.append(f"{compact(f.tokens_left):>6}")
-                if f.turns is not None:
-                    line.append(f"  ~{f.turns} turns")
-                if f.minutes is not None:
-                    line.append(f"  ~{f.minutes:.0f} min", style="dim")
+                lines.append(line)
+                continue
+            line.append(f"{compact(f.tokens_left):>6}")
+            turns = ""
+            if f.turns is not None:
+                turns = f"  ~{f.turns} turn" + ("" if f.turns == 1 else "s")
+            minutes = "" if f.minutes is None or idle else f"  {minutes_text(f.minutes)}"
+            if len(line) + len(turns) + len(minutes) > width:
+                minutes = ""
+            if len(line) + len(turns) > width:
+                turns = ""
+            line.append(turns)
+            line.append(minutes, style="dim")
             lines.append(line)
+        if idle and b.growth.forecast:
+            since = local_time(active, now, seconds=False)
+            lines.append(
+                Text(
+                    fit(
+                        [f"idle since {since}: no time forecast", f"idle since {since}", "idle"],
+                        width,
+                    ),
+                    style="dim",
+                )
+            )
         if b.compactions:
             last = b.compactions[-1]
             lines.append(

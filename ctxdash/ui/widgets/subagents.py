@@ -1,4 +1,4 @@
-"""Subagents: each subagent's own window, with its size and peak."""
+"""Subagents: each subagent's own window, with its size now and its peak."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class SubagentsPanel(Panel):
         lines = []
         for s in b.subagents[-10:]:
             name = s.agent_type or s.description or s.agent_id
-            line = Text(f"{compact(s.used):>6} peak {compact(s.peak):>6} ", style="bold")
-            line.append(truncate(name, width - 19), style="dim")
+            line = Text(f"now {compact(s.used):>6} peak {compact(s.peak):>6} ", style="bold")
+            line.append(truncate(name, width - len(line)), style="dim")
             lines.append(line)
         return Text("\n").join(lines)
