@@ -243,6 +243,8 @@ def test_minutes_under_one_read_less_than_a_minute() -> None:
 
     assert minutes_text(0.2) == "<1 min"
     assert minutes_text(0.0) == "<1 min"
+    assert minutes_text(0.5) == "<1 min"  # not "~0 min"
+    assert minutes_text(0.99) == "<1 min"
     assert minutes_text(1.4) == "~1 min"
     assert minutes_text(18) == "~18 min"
 

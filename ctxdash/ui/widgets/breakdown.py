@@ -37,8 +37,8 @@ GROUP_COLOURS = {
 def layout(width: int, labels: list[str]) -> tuple[int, int, int, bool]:
     """``(label cells, share cells, bar cells, short labels)`` for rows in ``width`` cells.
 
-    Full labels when they fit beside a bar (or where no bar fits anyway), else the short
-    ones; the bar takes the room the labels leave (up to MAX_BAR) and the labels the rest.
+    Full labels when they fit (the bar is the share again: it gives way first), else the
+    short ones; the bar takes the room the labels leave (up to MAX_BAR).
     The share goes first when even the short fixed labels would not fit.
     """
     share_w = SHARE
@@ -47,7 +47,7 @@ def layout(width: int, labels: list[str]) -> tuple[int, int, int, bool]:
         share_w, room = 0, room + SHARE
     full = max((len(label) for label in labels), default=0)
     brief = max((len(short_label(label)) for label in labels), default=0)
-    if full + 1 + MIN_BAR <= room or (full <= room and brief + 1 + MIN_BAR > room):
+    if full <= room:
         need, short = full, False
     else:
         need, short = min(brief, room), True

@@ -16,7 +16,7 @@ IDLE_MINUTES = 30
 
 def minutes_text(minutes: float) -> str:
     """``~12 min``; ``<1 min`` for less than a minute."""
-    return "<1 min" if minutes < 0.5 else f"~{minutes:.0f} min"
+    return "<1 min" if minutes < 1 else f"~{round(minutes)} min"
 
 
 def sparkline(values: list[tuple[int, int]], width: int, top: int) -> list[tuple[str, bool]]:
