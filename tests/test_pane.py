@@ -308,6 +308,9 @@ async def test_the_gauge_ends_where_the_scrolling_panels_end(width: int) -> None
         gauge = screen.query_one("#gauge").region
         breakdown = screen.query_one("#breakdown").region
         assert gauge.right == breakdown.right
+        head = screen.query_one("#gauge").render().plain.splitlines()[0]  # type: ignore[union-attr]
+        assert "%" in head  # the size, the share and the level on one line
+        assert head.rstrip().endswith(("OK", "WARNING", "WARN", "CRITICAL", "CRIT")), head
         await pilot.resize_terminal(width, 80)  # everything fits: no scrollbar, full width
         await pilot.pause()
         await pilot.pause()

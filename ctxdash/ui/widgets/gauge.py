@@ -75,10 +75,23 @@ class Gauge(Panel):
         scale = b.budget or b.window
         pct = 100 * b.used / scale if scale else 0.0
         approx = "≈" if b.used_source != "usage" else ""
+        used = f"{approx}{compact(b.used)}"
+        # One line at any width: tighter spacing first, then the short level word.
+        forms = [
+            (f" / {compact(b.budget)} budget  {pct:.1f}%  ", word(b.level)),
+            (f" / {compact(b.budget)} budget {pct:.1f}% ", word(b.level)),
+            (f"/{compact(b.budget)} budget {pct:.1f}% ", word(b.level)),
+            (f"/{compact(b.budget)} budget {pct:.0f}% ", word(b.level, short=True)),
+            (f"/{compact(b.budget)} {pct:.0f}% ", word(b.level, short=True)),
+        ]
+        middle, level = next(
+            (f for f in forms if len(used) + len(f[0]) + len(f[1]) <= width), forms[-1]
+        )
         head = Text()
-        head.append(f"{approx}{compact(b.used)}", style=f"bold {colour}")
-        head.append(f" / {compact(b.budget)} budget  {pct:.1f}%  ")
-        head.append(word(b.level), style=f"bold reverse {colour}")
+        head.append(used, style=f"bold {colour}")
+        head.append(middle)
+        head.append(level, style=f"bold reverse {colour}")
+        head.truncate(width, overflow="ellipsis")
         lines = [head, self._bar(b, width, colour)]
         ahead = ahead_line(b, width)
         if ahead:
