@@ -12,7 +12,7 @@ from ctxdash.ui.screens.fork import ForkPicker
 from ctxdash.ui.screens.help import HelpScreen
 from ctxdash.ui.screens.sessions import SessionListScreen
 from ctxdash.ui.screens.summary import SummaryPreview
-from tests.ui_support import fixed_app, fixed_demo, screen_lines
+from tests.ui_support import fixed_app, fixed_demo, screen_lines, until
 
 SIZES = [
     (8, 4), (10, 5), (16, 6), (25, 9), (26, 16), (30, 12), (40, 30), (50, 20),
@@ -278,7 +278,7 @@ async def test_the_event_log_has_no_scrollbar_beside_the_page_scrollbar() -> Non
         log = app.get_screen_dashboard().query_one(EventLog)
         assert log.scrollbar_size_vertical == 0
         assert log.max_scroll_y > 0  # it still scrolls (the newest last)
-        assert log.scroll_y == log.max_scroll_y
+        await until(lambda: log.scroll_y == log.max_scroll_y)
 
 
 async def test_a_budget_arriving_while_the_panels_go_is_ignored() -> None:

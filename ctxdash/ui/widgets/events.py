@@ -53,6 +53,7 @@ class EventLog(VerticalScroll):
 
     def on_mount(self) -> None:
         self.border_title = "Events"
+        self.anchor()  # the newest event in view as the log grows (until scrolled up)
 
     @property
     def lines(self) -> list[str]:
