@@ -56,3 +56,13 @@ def test_the_highest_title_record_wins_and_quoted_records_are_no_titles(
     titles = {r.transcript: r.title for r in list_sessions(Config())}
     budget = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     assert titles[str(home.transcript)] == budget.title == "Renamed"
+
+
+def test_an_old_summary_line_names_a_session_without_titles(home: synth.ClaudeHome) -> None:
+    data = home.transcript.read_bytes()
+    lines = [ln for ln in data.splitlines(keepends=True) if b"-title" not in ln]
+    summary = {"type": "summary", "summary": "Old style summary", "leafUuid": "x"}
+    home.transcript.write_bytes(json.dumps(summary).encode() + b"\n" + b"".join(lines))
+    titles = {r.transcript: r.title for r in list_sessions(Config())}
+    budget = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
+    assert titles[str(home.transcript)] == budget.title == "Old style summary"

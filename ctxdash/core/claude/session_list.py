@@ -89,12 +89,12 @@ def _title(path: Path) -> str | None:
                 return None
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 titles = _last_titles(data, size)
-                if not titles:  # old versions wrote their summary lines first
-                    titles = _records(data, b'"summary"', "summary", HEAD_BYTES)
-                for kind in ("custom-title", "ai-title", "summary"):
-                    if titles.get(kind):
-                        return titles[kind]
-                return _first_prompt(data)
+                return (
+                    titles.get("custom-title")
+                    or titles.get("ai-title")
+                    or _head_summary(data)
+                    or _first_prompt(data)
+                )
     except (OSError, ValueError):
         return None
 
@@ -126,17 +126,18 @@ def _last_titles(data: mmap.mmap, size: int) -> dict[str, str]:
     return found
 
 
-def _records(data: mmap.mmap, marker: bytes, kind: str, limit: int) -> dict[str, str]:
-    """The last ``summary`` record's title among the first ``limit`` bytes."""
-    found: dict[str, str] = {}
-    at = data.find(marker, 0, limit)
+def _head_summary(data: mmap.mmap) -> str | None:
+    """The last ``summary`` line's title among the file's first bytes (where old versions
+    wrote them)."""
+    found = None
+    at = data.find(b'"summary"', 0, HEAD_BYTES)
     while at >= 0:
         start, end = _line_at(data, at)
         if at - start <= _TYPE_AT_MOST:
             rec = decode_line(data[start:end])
-            if isinstance(rec, Line) and rec.type == kind and rec.summary:
-                found[kind] = rec.summary
-        at = data.find(marker, end, limit)
+            if isinstance(rec, Line) and rec.type == "summary" and rec.summary:
+                found = rec.summary
+        at = data.find(b'"summary"', end, HEAD_BYTES)
     return found
 
 
