@@ -60,7 +60,8 @@ def test_the_highest_title_record_wins_and_quoted_records_are_no_titles(
 
 def test_an_old_summary_line_names_a_session_without_titles(home: synth.ClaudeHome) -> None:
     data = home.transcript.read_bytes()
-    lines = [ln for ln in data.splitlines(keepends=True) if b"-title" not in ln]
+    titles_out = (b'{"type":"summary"', b'{"type":"custom-title"', b'{"type":"ai-title"')
+    lines = [ln for ln in data.splitlines(keepends=True) if not ln.startswith(titles_out)]
     summary = {"type": "summary", "summary": "Old style summary", "leafUuid": "x"}
     home.transcript.write_bytes(json.dumps(summary).encode() + b"\n" + b"".join(lines))
     titles = {r.transcript: r.title for r in list_sessions(Config())}
