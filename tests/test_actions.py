@@ -232,3 +232,23 @@ def test_snapshot_and_handoff_measure_the_budget_on_a_1m_window(
     _, package = handoff(h.transcript, to_agent="x", config=Config(), counter=COUNTER)
     assert package.session_context["available_tokens"] == cw.available
     assert package.session_context["window"] == 1_000_000
+
+
+@pytest.mark.parametrize("action", ["status", "snapshot", "summary", "handoff"])
+def test_a_folder_name_that_is_not_utf8(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    root = Path(os.fsdecode(os.fsencode(tmp_path) + b"/bad\xffroot"))
+    h = synth.build_claude_home(root, seed=3, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(root))
+    monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
+    assert main([action, "--json", str(h.transcript)]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    data = json.loads(captured.out)
+    if action == "snapshot":
+        assert load_snapshot(Path(data["path"])).budget.used > 0
+        assert [Path(s.path) for s in list_snapshots(h.transcript.stem)] == [Path(data["path"])]

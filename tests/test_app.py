@@ -130,6 +130,9 @@ async def test_keys_actions_help_and_theme(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.press("l")
         await _wait_screen(pilot, SessionListScreen)
+        # The session on screen is listed, although it is under no Claude folder of the user.
+        listed = {Path(r.transcript) for r in app.screen.rows}  # type: ignore[attr-defined]
+        assert demo.transcript in listed
         await pilot.press("escape")
 
 

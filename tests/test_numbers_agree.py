@@ -91,3 +91,23 @@ def test_session_list_agrees_with_the_dashboard_after_a_compaction(
     post = b.compactions[-1].post_tokens
     if post is not None:
         assert row.used > post
+
+
+def test_the_context_rows_name_the_system_row_for_what_it_holds() -> None:
+    from ctxdash.core.breakdown import Category, context_groups
+
+    def rows(*names: str) -> list[Category]:
+        return [Category(name=n, label=n, group="system", tokens=1_000) for n in names]
+
+    def names(categories: list[Category]) -> list[str]:
+        groups = context_groups(
+            categories, used=5_000, window=200_000, buffer=33_000, skills_chars=0,
+            custom_agents=0, bytes_per_token=4,
+        )  # fmt: skip
+        return [g.name for g in groups]
+
+    # Recorded apart (Claude Code 2.1.3xx): the rows /context shows.
+    assert names(rows("system", "tools"))[:2] == ["System prompt", "System tools"]
+    # Not recorded apart: one row holds both, and says so.
+    assert names(rows("system"))[0] == "System prompt & tools"
+    assert "System tools" not in names(rows("system"))

@@ -325,3 +325,20 @@ def test_help_says_what_the_screen_shows() -> None:
     assert "share of the budget" in HELP
     assert "share of the window" not in HELP
     assert "- `▸`" in HELP  # the gauge's "▸ window 1M" line and the end of its bar
+
+
+def test_the_session_list_keeps_the_time_of_day_in_a_side_pane() -> None:
+    from ctxdash.core.claude.session_list import SessionRow
+    from ctxdash.ui.screens.sessions import layout, when
+
+    row = SessionRow(
+        session_id="s", transcript="/t.jsonl", cwd="/p", title="t", model=None, used=1,
+        used_source="usage", window=200_000, budget=200_000, level="ok",
+        modified="2026-03-02T14:03:00+00:00", bytes=1,
+    )  # fmt: skip
+    narrow = layout(40)
+    assert narrow["title"] >= 8
+    shown = when(row, narrow["modified"])
+    assert len(shown) <= narrow["modified"]
+    assert shown.endswith(when(row)[-5:])  # the time of day: sessions of one day differ
+    assert when(row) == when(row, layout(160)["modified"])  # wide: with the year

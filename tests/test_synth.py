@@ -516,3 +516,25 @@ def test_write_partial_then_finish(tmp_path: Path) -> None:
     head, rest = synth.split_line(line, 10)
     assert head + rest == line
     assert len(head) == 10
+
+
+def test_the_demo_runs_as_claude_code_would_on_its_default_window(tmp_path: Path) -> None:
+    """A 1M window with the 200K budget: both levels crossed, then the user's /compact; the
+    auto-compact estimate never has to be corrected (Claude Code would compact far later)."""
+    from ctxdash.core.config import Config
+    from ctxdash.core.status import session_budget
+    from ctxdash.core.transcript.tokens import HeuristicCounter
+    from ctxdash.synth.demo import Demo
+
+    estimates, levels, peak = set(), set(), 0
+    with Demo(seed=7, base=tmp_path) as demo:
+        while demo.step():
+            b = session_budget(demo.transcript, config=Config(), counter=HeuristicCounter())
+            estimates.add(b.autocompact_at)
+            levels.add(b.level)
+            peak = max(peak, b.used)
+            assert (b.window, b.budget) == (1_000_000, 200_000)
+        assert [c[0] for c in demo.live.writer._compactions] == ["manual"]
+    assert len(estimates) == 1
+    assert {"ok", "warn", "critical"} <= levels
+    assert 190_000 < peak < 200_000

@@ -253,8 +253,10 @@ def context_groups(
     memory = sum(t for name, t in rows.items() if name.startswith("memory:"))
     skills = math.ceil(skills_chars / bytes_per_token) if skills_chars else rows.get("skills", 0)
     tools = rows.get("tools", 0)
+    # Versions that do not record the tools apart: both are in one row, named for both.
+    system = "System prompt" if "tools" in rows else "System prompt & tools"
     groups = {
-        "System prompt": rows.get("system", 0),
+        system: rows.get("system", 0),
         "System tools": max(0, tools - skills) if tools else 0,
         "MCP tools": rows.get("mcp_tools", 0),
         "Custom agents": custom_agents,

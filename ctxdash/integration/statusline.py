@@ -256,7 +256,7 @@ def render(payload: Json, colour: bool = True) -> str:
         label, tokens = saved.biggest
         parts.append(f"{one_line(label)[:60]} {_compact(tokens)}")
     if saved.autocompact_at is not None and saved.window == window:
-        parts.append(f"compact≈{_compact(max(0, saved.autocompact_at - used))}")
+        parts.append(f"to compact≈{_compact(max(0, saved.autocompact_at - used))}")
     return " · ".join(parts)
 
 

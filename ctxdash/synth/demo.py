@@ -10,6 +10,7 @@ compaction) stays on screen long enough to read. :meth:`Demo.close` deletes the 
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -21,8 +22,11 @@ from ctxdash.synth import LiveSession, encode_project_dir, memory_texts
 
 #: Turns written before the dashboard opens, so there is something to see at once.
 PRELUDE = 3
-#: The demo compacts late (Claude Code would at ~167K) so it lingers in the critical band.
+#: The demo's session runs on a 1M window, as Claude Code's default model does, with the
+#: 200K budget: it lingers in the critical band, then the user compacts (``/compact``) here.
 COMPACT_AT = 196_000
+#: What the demo's Claude Code settings choose: a 1M window for the session's model.
+DEMO_MODEL = "sonnet[1m]"
 #: Seconds each phase of the live demo stays on screen at least.
 MIN_PHASE = 8.5
 #: The levels the phases are cut at (the default budget's warning and critical levels).
@@ -58,6 +62,8 @@ class Demo:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             Path(path).write_text(text, encoding="utf-8")
         self._memory = startup, nested
+        settings = {"model": DEMO_MODEL}
+        (self.root / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
         self.live = self._session(clock)
         project = self.root / "projects" / encode_project_dir(str(self.cwd))
         project.mkdir(parents=True, exist_ok=True)
@@ -88,6 +94,7 @@ class Demo:
             seed=self.seed,
             turns=self.turns,
             compact_at=COMPACT_AT,
+            compact_trigger="manual",
             clock=clock,
             cwd=str(self.cwd),
             memory=startup,

@@ -18,11 +18,16 @@ from ctxdash.synth.content import PROMPTS, REPORTS, memory_texts
 from ctxdash.synth.session import SessionWriter
 
 
-def live_turns(w: SessionWriter, turns: int, compact_at: int, layout: str) -> Iterator[None]:
-    """The demo plan: one yield per turn; crosses 150K/180K, one auto compaction."""
+def live_turns(
+    w: SessionWriter, turns: int, compact_at: int, layout: str, manual: bool = False
+) -> Iterator[None]:
+    """The demo plan: one yield per turn; crosses 150K/180K, one compaction (``manual``: the
+    user's ``/compact`` between two turns, else Claude Code's automatic one)."""
     r = w.ctx.rng
     planned = int(turns * 0.62)
     for i in range(turns):
+        if manual and not w._compactions and w.next_request_tokens() >= compact_at:
+            w.compact("manual")
         if i == 0:
             w.start(r.choice(PROMPTS), permission_mode="acceptEdits")
             w.use_tools([w.tool_read(9_000, in_nested=True)], thinking=True)
@@ -53,9 +58,10 @@ def live_turns(w: SessionWriter, turns: int, compact_at: int, layout: str) -> It
 class LiveSession:
     """A session that grows one turn per :meth:`step` (the "demo" scenario, 70 turns default).
 
-    It crosses 150K and 180K tokens, runs one subagent (turn 10) and auto-compacts once, when
-    the next request would reach ``compact_at`` (190K by default: higher than Claude Code's
-    ~167K for 200K windows, so the demo shows the upper colour bands). ``writer_options`` go
+    It crosses 150K and 180K tokens, runs one subagent (turn 10) and compacts once, when the
+    next request would reach ``compact_at`` (190K by default: higher than Claude Code's ~167K
+    for 200K windows, so the demo shows the upper colour bands): automatically, or with
+    ``compact_trigger="manual"`` by the user's ``/compact`` between two turns. ``writer_options`` go
     to :class:`SessionWriter` (``cwd``, ``base_time``, ``memory``, ``session_id``, ``out``...);
     with ``out`` the lines go straight to that file and :meth:`step` returns [].
     """
@@ -66,6 +72,7 @@ class LiveSession:
         seed: int = 0,
         turns: int = 70,
         compact_at: int = 190_000,
+        compact_trigger: str = "auto",
         subagent_layout: str = "nested",
         model: str = DEFAULT_MODEL,
         version: str = DEFAULT_VERSION,
@@ -74,11 +81,13 @@ class LiveSession:
         if writer_options.get("nested_memory") is None:
             cwd = writer_options.get("cwd", DEFAULT_CWD)
             writer_options["nested_memory"] = memory_texts(cwd)[1]
+        manual = compact_trigger == "manual"
+        auto_at = None if manual else compact_at
         self.writer = SessionWriter(
-            seed=seed, model=model, version=version, auto_compact_at=compact_at, **writer_options
+            seed=seed, model=model, version=version, auto_compact_at=auto_at, **writer_options
         )
         self.turns, self.turn = turns, 0
-        self._plan = live_turns(self.writer, turns, compact_at, subagent_layout)
+        self._plan = live_turns(self.writer, turns, compact_at, subagent_layout, manual)
 
     @property
     def done(self) -> bool:

@@ -182,7 +182,7 @@ class Turns(Writer):
                             "path": mem_path,
                             "content": {"path": mem_path, "type": "Project", "content": text_},
                         },
-                        text_,
+                        f"Contents of {mem_path}:\n\n{text_}",  # what Claude Code sends
                     )
         return resp
 

@@ -35,7 +35,9 @@ from ctxdash.core.claude.discover import (
 )
 from ctxdash.core.claude.session_list import list_sessions
 from ctxdash.core.monitor import Monitor
+from ctxdash.core.paths import claude_roots
 from ctxdash.core.plain import clean as untrusted
+from ctxdash.core.status import claude_root_of
 from ctxdash.core.transcript.tokens import HeuristicCounter, TokenCounter
 from ctxdash.core.uistate import UiState, load_ui_state, save_ui_state
 from ctxdash.core.watcher import folder_changes, outcome_of
@@ -485,8 +487,11 @@ class CtxDashApp(DemoActions):
 
     @work(exclusive=True, group="sessions", name="session-list", exit_on_error=False)
     async def action_sessions(self) -> None:
-        rows = await asyncio.to_thread(list_sessions, self.settings.config, limit=500)
         current = self.monitor.transcript if self.monitor else None
+        roots = claude_roots()
+        if current is not None and (root := claude_root_of(current)) not in roots:
+            roots.append(root)  # the session on screen is listed too (the demo's, say)
+        rows = await asyncio.to_thread(list_sessions, self.settings.config, roots=roots, limit=500)
         from ctxdash.ui.screens.sessions import SessionListScreen  # on first use
 
         chosen = await self.push_screen_wait(SessionListScreen(rows, current))

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from ctxdash.core import paths
+from ctxdash.core import jsonfile, paths
 from ctxdash.core.atomic import (
     ActionError,
     copy_file,
@@ -36,7 +36,6 @@ from ctxdash.core.checkpoints.workstate import WorkState
 from ctxdash.core.safepath import component, open_regular
 
 FORMAT = "ctxdash-snapshot/1"
-_ENCODER = msgspec.json.Encoder()
 REQUIRED = ("format", "session_id", "created_at", "context_window", "budget")
 #: A snapshot folder without ``snapshot.json`` untouched this long was abandoned (a killed run).
 STALE_SECONDS = 600
@@ -150,7 +149,7 @@ def take_snapshot(
             subagent_copies=subagents,
             source_transcript=budget.transcript,
         )
-        target = write_bytes(folder / "snapshot.json", _ENCODER.encode(snap), exclusive=True)
+        target = write_bytes(folder / "snapshot.json", jsonfile.encode(snap), exclusive=True)
     except BaseException:
         _remove_tree(folder)
         raise

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from ctxdash.core.claude.memory import injected_text
 from ctxdash.core.transcript.records import decode_any
 
 #: Estimated tokens of one image or document (what Claude Code assumes offline).
@@ -175,6 +176,19 @@ class Seen(msgspec.Struct, kw_only=True):
             cat = f"memory:{path}"
             if register:
                 self.nested.append(path)
+        body = value.get("content")
+        if (
+            atype == "nested_memory"
+            and path
+            and isinstance(body, dict)
+            and isinstance(body.get("content"), str)
+        ):  # sent as the line naming the file, then its content
+            yield (
+                _item(cat, w, tool=atype, path=path),
+                injected_text(path, "nested", body["content"]),
+                0,
+            )
+            return
         content = {k: v for k, v in value.items() if k not in ("type", "toolUseID", "hookName")}
         yield _item(cat, w, tool=atype, path=path), _flatten(content), 0
 

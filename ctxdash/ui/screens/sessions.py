@@ -16,14 +16,17 @@ from ctxdash.core.claude.session_list import SessionRow
 from ctxdash.core.levels import word
 from ctxdash.ui.format import compact, fit, parse_time, squeezed, truncate
 
-#: Fixed columns: used, level, modified (with the year), session id.
-USED_W, LEVEL_W, DATE_W, ID_W = 6, 5, 16, 8
+#: Fixed columns: used, level, modified (with the year, or without it), session id.
+USED_W, LEVEL_W, DATE_W, SHORT_DATE_W, ID_W = 6, 5, 16, 11, 8
 
 
-def when(row: SessionRow) -> str:
-    """``2026-03-01 14:03`` in the local zone."""
+def when(row: SessionRow, width: int = DATE_W) -> str:
+    """``2026-03-01 14:03`` in the local zone; ``03-01 14:03`` in fewer cells (the time of
+    day tells apart the sessions of one day)."""
     moment = parse_time(row.modified)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "?"
+    if moment is None:
+        return "?"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M" if width >= DATE_W else "%m-%d %H:%M")
 
 
 def project_of(row: SessionRow) -> str:
@@ -56,12 +59,12 @@ class Hint(Static):
 def layout(room: int) -> dict[str, int]:
     """Column widths for ``room`` cells, least useful columns dropped first.
 
-    The session id goes first, then the time of day, the level, then the project; the title
+    The session id goes first, then the year, the level, then the project; the title
     keeps at least 8 cells and takes two thirds of what is left (the project the rest).
     """
     columns = {"used": USED_W, "level": LEVEL_W, "modified": DATE_W, "title": 0, "project": 0}
     columns["session"] = ID_W
-    steps = [("session", None), ("modified", 10), ("level", None), ("project", None)]
+    steps = [("session", None), ("modified", SHORT_DATE_W), ("level", None), ("project", None)]
     for key, smaller in [(None, None), *steps]:
         if key is not None:
             if smaller is None:
@@ -138,7 +141,7 @@ class SessionListScreen(ModalScreen[Path | None]):
             cells = {
                 "used": Text(used, justify="right"),
                 "level": Text(word(row.level, short=True)),
-                "modified": Text(when(row)[: widths.get("modified", 0)]),
+                "modified": Text(when(row, widths.get("modified", DATE_W))),
                 "title": Text(truncate(mark + squeezed(row.title or ""), widths["title"])),
                 "project": Text(truncate(squeezed(project_of(row)), widths.get("project", 0))),
                 "session": Text(row.session_id[:ID_W]),
