@@ -138,7 +138,11 @@ class Chain:
 
     def nearest_message(self, rec: Rec | None) -> Rec | None:
         """The first user/assistant line at or above ``rec``."""
-        return next((r for r in self.ancestors(rec) if r.message), None)
+        seen: set[int] = set()
+        while rec is not None and not rec.message and rec.pos not in seen:
+            seen.add(rec.pos)
+            rec = self.up(rec)
+        return rec if rec is not None and rec.message else None
 
     def kept_parent(self, rec: Rec, kept: set[int]) -> str | None:
         """uuid of the nearest kept ancestor by ``parentUuid`` (the re-linked parent)."""
@@ -174,6 +178,50 @@ class Chain:
                 uses.update(r.uses)
                 answered.update(r.results)
         return kept
+
+    def settle(self, cut: Rec) -> tuple[Rec, set[int]]:
+        """The latest cut at or above ``cut`` that splits no reply, and the lines it keeps.
+
+        The lines kept for ``cut`` are selected once and the cut walks back over them once:
+        an earlier cut keeps the same lines up to it. That is checked at the end; in a file
+        where it does not hold, the cut keeps walking back a reply at a time.
+        """
+        kept = self.select(cut)
+        if self.split_reply(kept, cut) is None:
+            return cut, kept
+        cut = self._walk_back(cut, kept)
+        while (first := self.split_reply(kept := self.select(cut), cut)) is not None:
+            cut = self._before(first)
+        return cut, kept
+
+    def _before(self, first: Rec) -> Rec:
+        earlier = self.nearest_message(self.up(first))
+        if earlier is None:
+            raise ForkError("nothing to fork: the cut falls inside the first reply")
+        return earlier
+
+    def _walk_back(self, cut: Rec, kept: set[int]) -> Rec:
+        """:meth:`split_reply` and a step back before the split reply, in one pass."""
+        lines = [r for r in self.main if r.pos in kept]
+        answered_at: dict[str, int] = {}
+        for r in lines:
+            for t in r.results:
+                answered_at.setdefault(t, r.pos)
+        grouped = [r for r in lines if r.group is not None]
+        i = len(grouped) - 1
+        while True:
+            while i >= 0 and grouped[i].pos > cut.pos:
+                i -= 1
+            if i < 0:
+                return cut
+            group = self.groups[grouped[i].group or ""]
+            mine = [r for r in group if r.pos in kept and r.pos <= cut.pos]
+            whole = all(r.pos <= cut.pos for r in group)
+            if whole and all(
+                answered_at.get(u, cut.pos + 1) <= cut.pos for r in mine for u in r.uses
+            ):
+                return cut
+            cut = self._before(mine[0])
 
     def split_reply(self, kept: set[int], cut: Rec) -> Rec | None:
         """First line of the last kept reply if the cut splits it, else ``None``."""

@@ -249,12 +249,7 @@ def fork_session(
     new_id = _new_id(new_id)
     recs, malformed = parse(_read(transcript))
     chain = Chain(recs)
-    cut = find_cut(chain, recs, at, last)
-    while (first := chain.split_reply(kept := chain.select(cut), cut)) is not None:
-        earlier = chain.nearest_message(chain.up(first))
-        if earlier is None:
-            raise ForkError("nothing to fork: the cut falls inside the first reply")
-        cut = earlier
+    cut, kept = chain.settle(find_cut(chain, recs, at, last))
     old_id = transcript.stem
     if not _is_lower_uuid(old_id.lower()):
         old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
