@@ -144,6 +144,17 @@ class Chain:
             rec = self.up(rec)
         return rec if rec is not None and rec.message else None
 
+    def last_kept_message(self, cut: Rec, kept: set[int]) -> Rec:
+        """``cut``, or when it is not kept, the nearest kept message above it."""
+        node: Rec | None = cut
+        seen: set[int] = set()
+        while node is not None and not (node.pos in kept and node.message) and node.pos not in seen:
+            seen.add(node.pos)
+            node = self.up(node)
+        if node is None or node.pos not in kept or not node.message:
+            raise ForkError("nothing to fork: no message before the cut can be kept")
+        return node
+
     def kept_parent(self, rec: Rec, kept: set[int]) -> str | None:
         """uuid of the nearest kept ancestor by ``parentUuid`` (the re-linked parent)."""
         parent, seen = self.resolve(rec.parent), set()

@@ -21,7 +21,12 @@ Code's ``--resume`` loader needs):
   ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, the other request-replay
   records and other bookkeeping lines are dropped (and counted); ``content-replacement``
   lines are kept only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
-* one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended.
+* a ``tool_result`` whose ``tool_use`` is not kept, or a ``tool_use`` whose ``tool_result`` is
+  not (its line was unreadable, or off the chain), goes; a line left empty goes too (counted,
+  its children re-linked);
+* one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended;
+* the lines are checked as :func:`validate_fork` checks a file before anything is written; a
+  fork that would not resume is refused.
 
 ``last=N`` drops the final N turns: the cut is the last message before the N-th last real user
 prompt (``last=1`` removes the final prompt and all that followed it).
@@ -33,14 +38,14 @@ import shutil
 import uuid as uuidlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
 from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, find_cut, parse
+from ctxdash.core.checkpoints.resumable import is_lower_uuid, resume_problems, validate_fork
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
@@ -83,17 +88,10 @@ def _iso(now: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _is_lower_uuid(value: str) -> bool:
-    try:
-        return str(uuidlib.UUID(value)) == value
-    except ValueError:
-        return False
-
-
 def _new_id(new_id: str | None) -> str:
     if new_id is None:
         return str(uuidlib.uuid4())
-    if not _is_lower_uuid(new_id):
+    if not is_lower_uuid(new_id):
         raise ForkError(f"{new_id!r}: a session id must be a lowercase UUID")
     return new_id
 
@@ -155,11 +153,56 @@ def _write(target: Path, lines: list[bytes]) -> None:
         raise ForkError(str(err)) from err
 
 
+class _Pairs(NamedTuple):
+    """Tool calls and results of the kept lines that lost their other half."""
+
+    #: New ``message.content`` of lines that keep other blocks.
+    content: dict[int, list[Any]]
+    #: Lines left with nothing (they go; their children are re-linked), with the reason.
+    gone: dict[int, str]
+    #: The tool calls answered in the fork.
+    paired: set[str]
+
+
+def _unpaired(chain: Chain, kept: set[int]) -> _Pairs:
+    """A result whose call is not kept, a call whose result is not (a line of the pair was
+    unreadable, or off the chain): the blocks go, and a line left empty goes too."""
+    lines = [r for r in chain.main if r.pos in kept]
+    uses = {u for r in lines for u in r.uses}
+    results = {t for r in lines for t in r.results}
+    pairs = _Pairs({}, {}, uses & results)
+    for r in lines:
+        lost = {u for u in r.uses if u not in results} | {t for t in r.results if t not in uses}
+        if not lost:
+            continue
+        blocks = [b for b in r.obj["message"]["content"] if not _tool_block(b, lost)]
+        if blocks:
+            pairs.content[r.pos] = blocks
+        else:
+            pairs.gone[r.pos] = "unanswered-tool-use" if r.uses else "orphan-tool-result"
+    return pairs
+
+
+def _tool_block(block: Any, ids: set[str]) -> bool:
+    """A ``tool_use`` or ``tool_result`` block of one of ``ids``."""
+    if not isinstance(block, dict):
+        return False
+    kind = block.get("type")
+    if kind == "tool_use":
+        return _str_in(block.get("id"), ids)
+    return kind == "tool_result" and _str_in(block.get("tool_use_id"), ids)
+
+
 def _emit(
-    recs: list[Rec], chain: Chain, kept: set[int], cut: Rec, new_id: str, replace: bool
+    recs: list[Rec],
+    chain: Chain,
+    kept: set[int],
+    pairs: _Pairs,
+    cut: Rec,
+    new_id: str,
+    replace: bool,
 ) -> tuple[list[bytes], dict[str, int], int]:
     """The fork's lines, the dropped lines by reason, the content-replacement lines kept."""
-    uses = {u for r in chain.main if r.pos in kept for u in r.uses}
     lines: list[bytes] = []
     dropped: dict[str, int] = {}
     replacements = 0
@@ -169,22 +212,20 @@ def _emit(
         if r.side:
             reason = "sidechain"
         elif r.conv and r.pos not in kept:
-            reason = "after-cut" if r.pos > cut.pos else "off-chain"
+            reason = pairs.gone.get(r.pos) or ("after-cut" if r.pos > cut.pos else "off-chain")
         elif r.conv:
             if r.obj.get("parentUuid", ...) != (parent := chain.kept_parent(r, kept)):
                 changes["parentUuid"] = parent
-            if orphans := [t for t in r.results if t not in uses]:
-                content = [
-                    b
-                    for b in r.obj["message"]["content"]
-                    if not (isinstance(b, dict) and b.get("tool_use_id") in orphans)
-                ]
-                changes["message"] = {**r.obj["message"], "content": content}
-                reason = None if content else "orphan-tool-result"
+            if r.pos in pairs.content:
+                changes["message"] = {**r.obj["message"], "content": pairs.content[r.pos]}
         elif r.type == "content-replacement" and replace and r.pos <= cut.pos:
             items = r.obj.get("replacements")
             listed = items if isinstance(items, list) else []
-            mine = [x for x in listed if isinstance(x, dict) and _str_in(x.get("toolUseId"), uses)]
+            mine = [
+                x
+                for x in listed
+                if isinstance(x, dict) and _str_in(x.get("toolUseId"), pairs.paired)
+            ]
             if r.obj.get("agentId") or not mine:
                 reason = "content-replacement"
             elif mine != items:
@@ -250,19 +291,27 @@ def fork_session(
     recs, malformed = parse(_read(transcript))
     chain = Chain(recs)
     cut, kept = chain.settle(find_cut(chain, recs, at, last))
+    pairs = _unpaired(chain, kept)
+    kept -= pairs.gone.keys()
+    cut = chain.last_kept_message(cut, kept)
     old_id = transcript.stem
-    if not _is_lower_uuid(old_id.lower()):
+    if not is_lower_uuid(old_id.lower()):
         old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
     target = transcript.parent / f"{new_id}.jsonl"
     if target.exists():
         raise ForkError(f"{target}: already exists (not overwritten)")
     results_dir = transcript.parent / transcript.stem / "tool-results"
-    lines, dropped, replacements = _emit(recs, chain, kept, cut, new_id, results_dir.is_dir())
+    replace = results_dir.is_dir()
+    lines, dropped, replacements = _emit(recs, chain, kept, pairs, cut, new_id, replace)
     if malformed:
         dropped["malformed"] = malformed
     origin = {"sessionId": old_id, "transcript": str(transcript), "uuid": cut.uuid}
     name = title or f"Fork of {_title(recs) or old_id[:8]}"
     lines += _tail_lines(new_id, name, origin, now)
+    if problems := resume_problems(b"\n".join(lines) + b"\n", new_id):
+        raise ForkError(
+            f"the fork would not resume ({'; '.join(problems[:3])}); nothing was written"
+        )
     new_dir = transcript.parent / new_id
     created_dir = not new_dir.exists()
     try:
@@ -316,54 +365,3 @@ def seed_session(
     target = Path(project_dir) / f"{new_id}.jsonl"
     _write(target, lines)
     return _result(new_id, target, lines, source, {})
-
-
-def validate_fork(path: Path) -> list[str]:
-    """Problems ``claude --resume`` would hit with this transcript (empty when fine)."""
-    path = Path(path)
-    problems: list[str] = []
-    if path.suffix != ".jsonl" or not _is_lower_uuid(path.stem):
-        problems.append(f"{path.name}: the file name is not <lowercase uuid>.jsonl")
-    try:
-        recs, bad = parse(path.read_bytes())
-    except OSError as err:
-        return [*problems, explain(err, path)]
-    if bad:
-        problems.append(f"{bad} line(s) are not JSON objects")
-    ids = sorted({str(r.obj["sessionId"]) for r in recs if "sessionId" in r.obj})
-    if ids and ids != [path.stem]:
-        problems.append(f"mixed or foreign sessionId values: {', '.join(ids)}")
-    conv = [r for r in recs if r.type in CONVERSATION_TYPES]
-    if conv and conv[0].side:
-        problems.append("the first conversation line is a sidechain (hidden from the picker)")
-    if conv and conv[0].parent is not None:
-        problems.append(f"the first conversation line has parentUuid {conv[0].parent}")
-    nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION_TYPES or r.parent)]
-    by_uuid: dict[str, Rec] = {}
-    for r in nodes:
-        if r.uuid in by_uuid:
-            problems.append(f"duplicate uuid {r.uuid}")
-        by_uuid[r.uuid or ""] = r
-    for r in nodes:
-        if r.parent is not None and r.parent not in by_uuid:
-            problems.append(f"{r.uuid}: parentUuid {r.parent} is not in the file")
-    done: set[str] = set()
-    for r in nodes:
-        trail: dict[str, None] = {}  # ordered set
-        uid: str | None = r.uuid
-        while uid is not None and uid in by_uuid and uid not in done and uid not in trail:
-            trail[uid] = None
-            uid = by_uuid[uid].parent
-        if uid in trail:
-            problems.append(f"parentUuid cycle through {uid}")
-        done.update(trail)
-    main = [r for r in conv if not r.side and r.uuid is not None]
-    if not any(r.message for r in main):
-        problems.append("no user or assistant message to resume from")
-    uses = {u for r in main for u in r.uses}
-    results = {t for r in main for t in r.results}
-    if missing := sorted(uses - results):
-        problems.append(f"tool_use without tool_result: {', '.join(missing[:5])}")
-    if orphans := sorted(results - uses):
-        problems.append(f"tool_result without tool_use: {', '.join(orphans[:5])}")
-    return problems
