@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from ctxdash.cli.main import main
 from ctxdash.core.checkpoints import chain as chain_mod
 from ctxdash.core.checkpoints.fork import ForkError, fork_session, validate_fork
 from tests.test_fork import (
+    _check_fork,
     _lines,
     _node,
     _prompt,
@@ -58,6 +60,84 @@ def _kept(result: Any) -> list[str]:
 
 def _new_files(folder: Path, before: set[Path]) -> set[Path]:
     return set(folder.iterdir()) - before
+
+
+# ------------------------------------------------------------------ bug 1: undecodable lines
+def test_a_lone_surrogate_line_is_kept_with_the_history_before_it(tmp_path: Path) -> None:
+    """``JSON.stringify`` writes half an emoji as ``\\ud83d``; Node reads it back, msgspec not."""
+    sid = str(uuid.uuid4())
+    objs = _talk(sid)
+    objs[2]["message"]["content"][0]["content"] = "emoji cut: \ud83d"
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", list(objs))
+    assert b"\\ud83d" in path.read_bytes()
+    result = fork_session(path)
+    assert _kept(result) == ["p1", "a1", "r1", "b1", "p2", "c1"]
+    assert "malformed" not in result.dropped
+    assert result.warnings == []
+    _check_fork(path, result)
+
+
+def test_a_deeply_nested_line_on_the_chain_is_linked_through(tmp_path: Path) -> None:
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = list(_talk(sid))
+    deep = json.dumps(_node("user", "p2", "b1", sid, **_prompt("thanks")), separators=(",", ":"))
+    objs[4] = (deep[:-1] + ',"extra":' + "[" * 5000 + "]" * 5000 + "}").encode()
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    result = fork_session(path)  # no RecursionError
+    assert _kept(result) == ["p1", "a1", "r1", "b1", "c1"]
+    assert result.dropped["malformed"] == 1
+    assert any("line 5" in w and "nested too deeply" in w for w in result.warnings)
+    fork = {o["uuid"]: o for _, o in _lines(result.path) if o.get("uuid")}
+    assert fork["c1"]["parentUuid"] == "b1"  # re-linked past the unreadable line
+    assert validate_fork(Path(result.path)) == []
+
+
+def test_an_unreadable_tool_result_leaves_no_unanswered_call(tmp_path: Path) -> None:
+    """The line answering t1 is lost: the call goes too (counted), the rest of history stays."""
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = list(_talk(sid))
+    raw = json.dumps(objs[2], separators=(",", ":"))
+    objs[2] = (raw[:-1] + ',"extra":' + "[" * 5000 + "]" * 5000 + "}").encode()
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    result = fork_session(path)
+    assert _kept(result) == ["p1", "b1", "p2", "c1"]
+    assert result.dropped["malformed"] == 1
+    assert result.dropped["unanswered-tool-use"] == 1
+    assert validate_fork(Path(result.path)) == []
+
+
+def test_a_torn_line_that_breaks_the_chain_is_refused(tmp_path: Path) -> None:
+    """The uuid of a half-written line cannot be read: say so, write nothing."""
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = list(_talk(sid))
+    objs[3] = json.dumps(objs[3], separators=(",", ":")).encode()[:60]  # b1, cut off
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    before = set(path.parent.iterdir())
+    with pytest.raises(ForkError, match=r"line 4 .*cannot be read.*3 earlier"):
+        fork_session(path)
+    assert _new_files(path.parent, before) == set()
+    # a fork that ends before the damage is fine
+    assert _kept(fork_session(path, at="r1")) == ["p1", "a1", "r1"]
+
+
+def test_cli_fork_reports_what_was_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = list(_talk(sid))
+    objs.insert(4, b'{"type":"assistant","message":{"id":"m9","content":[{"type":"tool_use"')
+    objs.append({"type": "progress", "uuid": "g1", "parentUuid": "c1", "sessionId": sid})
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    assert main(["fork", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["dropped"] == {"malformed": 1, "progress": 1}
+    assert len(data["warnings"]) == 1
+    assert "line 5" in data["warnings"][0]
+    assert main(["fork", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "left out: 1 malformed, 1 progress" in out
+    assert "line 5" in err
+    assert "not valid JSON" in err
 
 
 # ------------------------------------------------------------------ bug 2: orphan results

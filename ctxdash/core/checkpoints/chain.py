@@ -9,6 +9,8 @@ the cut plus the sibling lines Claude Code writes off the main path for one repl
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,10 @@ from ctxdash.core.transcript.prompts import user_prompt
 from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 _DEC = msgspec.json.Decoder()
+#: The ids of a line that cannot be decoded, read from its bytes (Claude Code writes
+#: ``parentUuid`` first and the line's own ``uuid`` after any nested object).
+_PARENT = re.compile(rb'"parentUuid":(?:null|"([^"\\]{1,200})")')
+_UUID = re.compile(rb'"uuid":"([^"\\]{1,200})"')
 
 
 class ForkError(ActionError):
@@ -39,6 +45,8 @@ class Rec:
     group: str | None = None
     uses: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
+    #: Why the line could not be decoded (its ids, if any, were read from its bytes).
+    problem: str | None = None
 
     @property
     def conv(self) -> bool:
@@ -77,21 +85,57 @@ def _rec(pos: int, raw: bytes, obj: dict[str, Any]) -> Rec:
     return rec
 
 
+def decode(raw: bytes) -> tuple[Any, str | None]:
+    """One line as Claude Code (Node's ``JSON.parse``) reads it, or ``None`` and why not.
+
+    msgspec first; then Python's ``json``, which also reads what ``JSON.stringify`` writes and
+    msgspec refuses (half an emoji: a lone surrogate ``\\ud83d``), with invalid UTF-8 read as
+    U+FFFD as Node reads it. Nesting deeper than Python's recursion limit is not read.
+    """
+    try:
+        return _DEC.decode(raw), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass
+    try:
+        return json.loads(raw.decode("utf-8", "replace"), parse_constant=_no_constant), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except ValueError:
+        return None, "not valid JSON, perhaps cut off"
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python reads them, Node does not
+
+
+def _unreadable(pos: int, raw: bytes, problem: str) -> Rec:
+    """A line that cannot be decoded: its ids, when its bytes show them, link the chain past it."""
+    parent = _PARENT.search(raw)
+    uuids = _UUID.findall(raw)
+    rec = Rec(pos, raw, {}, "", None, None, False, problem=problem)
+    rec.parent = parent.group(1).decode("utf-8", "replace") if parent and parent.group(1) else None
+    rec.uuid = uuids[-1].decode("utf-8", "replace") if uuids else None
+    return rec
+
+
 def parse(data: bytes) -> tuple[list[Rec], int]:
-    """Decode every line; returns the records and the number of undecodable lines."""
+    """Decode every line; returns the records and the number of undecodable lines.
+
+    An undecodable line is a record too, with its ``problem`` and no ``type``.
+    """
     recs: list[Rec] = []
     bad = 0
     for pos, raw in enumerate(data.split(b"\n")):
         if not raw.strip():
             continue
-        try:
-            obj = _DEC.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            obj = None
-        if not isinstance(obj, dict):
+        obj, problem = decode(raw)
+        if isinstance(obj, dict):
+            recs.append(_rec(pos, raw, obj))
+        else:
             bad += 1
-            continue
-        recs.append(_rec(pos, raw, obj))
+            recs.append(_unreadable(pos, raw, problem or "not a JSON object"))
     return recs, bad
 
 
@@ -143,6 +187,25 @@ class Chain:
             seen.add(rec.pos)
             rec = self.up(rec)
         return rec if rec is not None and rec.message else None
+
+    def missing_above(self, rec: Rec) -> tuple[Rec, str] | None:
+        """The top of ``rec``'s chain and the uuid it names that the file does not hold.
+
+        ``None`` when the chain ends as chains do (a ``null`` parent).
+        """
+        top = self.ancestors(rec)[-1]
+        uid = top.parent
+        if uid is None and top.obj.get("subtype") == "compact_boundary":
+            logical = top.obj.get("logicalParentUuid")
+            uid = logical if isinstance(logical, str) else None
+        seen: set[str] = set()
+        while uid is not None and uid not in seen:
+            seen.add(uid)
+            node = self.by_uuid.get(uid)
+            if node is None:
+                return top, uid
+            uid = node.parent
+        return None
 
     def last_kept_message(self, cut: Rec, kept: set[int]) -> Rec:
         """``cut``, or when it is not kept, the nearest kept message above it."""
@@ -277,6 +340,8 @@ def find_cut(chain: Chain, recs: list[Rec], at: str | None, last: int | None) ->
         if not hits:
             raise ForkError(f"{at}: no message with this uuid in the transcript")
         rec = hits[-1]
+        if rec.problem:
+            raise ForkError(f"{at}: that line cannot be read ({rec.problem})")
         if rec.side:
             raise ForkError(f"{at}: a subagent (sidechain) message; pick a main-chain message")
         if not rec.message:

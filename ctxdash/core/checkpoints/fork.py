@@ -21,6 +21,10 @@ Code's ``--resume`` loader needs):
   ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, the other request-replay
   records and other bookkeeping lines are dropped (and counted); ``content-replacement``
   lines are kept only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
+* a line is read as Claude Code reads it (a lone surrogate escape is fine); one that cannot be
+  read is left out (``malformed``, named in a warning) and the chain is linked past it through
+  the ids its bytes show; when its ``uuid`` cannot be read and the conversation runs through
+  it, the fork is refused rather than silently starting after it;
 * a ``tool_result`` whose ``tool_use`` is not kept, or a ``tool_use`` whose ``tool_result`` is
   not (its line was unreadable, or off the chain), goes; a line left empty goes too (counted,
   its children re-linked);
@@ -34,6 +38,7 @@ prompt (``last=1`` removes the final prompt and all that followed it).
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid as uuidlib
 from datetime import UTC, datetime
@@ -43,7 +48,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
-from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, find_cut, parse
+from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, decode, find_cut, parse
 from ctxdash.core.checkpoints.resumable import is_lower_uuid, resume_problems, validate_fork
 from ctxdash.core.safepath import open_regular
 
@@ -65,8 +70,14 @@ KEEP_META = frozenset(
     }
 )
 TITLES = frozenset({"summary", "custom-title", "ai-title"})
-_DEC = msgspec.json.Decoder()
-_ENC = msgspec.json.encode
+
+
+def _encode(obj: Any) -> bytes:
+    """Compact JSON; text msgspec cannot write (a lone surrogate) as ``\\uXXXX`` escapes."""
+    try:
+        return msgspec.json.encode(obj)
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 class ForkResult(msgspec.Struct, kw_only=True):
@@ -81,6 +92,8 @@ class ForkResult(msgspec.Struct, kw_only=True):
     forked_from: dict[str, str | None]
     #: Lines of the original left out, by reason (line type, ``after-cut``, ``off-chain`` ...).
     dropped: dict[str, int] = msgspec.field(default_factory=dict)
+    #: What was lost that the user should know of (unreadable lines, unpaired tool calls).
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 def _iso(now: datetime | None) -> str:
@@ -107,15 +120,10 @@ def _patch(raw: bytes, obj: dict[str, Any], changes: dict[str, Any]) -> bytes:
     out = raw
     for key, value in changes.items():
         needle = b'"' + key.encode() + b'":'
-        if key not in obj or out.count(needle + _ENC(obj[key])) != 1:
-            return _ENC(new)
-        out = out.replace(needle + _ENC(obj[key]), needle + _ENC(value))
-    try:
-        if _DEC.decode(out) == new:
-            return out
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass
-    return _ENC(new)
+        if key not in obj or out.count(needle + _encode(obj[key])) != 1:
+            return _encode(new)
+        out = out.replace(needle + _encode(obj[key]), needle + _encode(value))
+    return out if decode(out)[0] == new else _encode(new)
 
 
 def _read(path: Path) -> bytes:
@@ -141,8 +149,8 @@ def _tail_lines(
     provenance = {"type": "ctxdash-origin", "forkedFrom": origin, "createdAt": stamp}
     provenance.update(tool="ctxdash", sessionId=new_id)
     return [
-        _ENC({"type": "custom-title", "customTitle": title, "sessionId": new_id}),
-        _ENC(provenance),
+        _encode({"type": "custom-title", "customTitle": title, "sessionId": new_id}),
+        _encode(provenance),
     ]
 
 
@@ -209,7 +217,9 @@ def _emit(
     for r in recs:
         changes: dict[str, Any] = {}
         reason = None
-        if r.side:
+        if r.problem:
+            reason = "malformed"
+        elif r.side:
             reason = "sidechain"
         elif r.conv and r.pos not in kept:
             reason = pairs.gone.get(r.pos) or ("after-cut" if r.pos > cut.pos else "off-chain")
@@ -244,13 +254,52 @@ def _emit(
     return lines, dropped, replacements
 
 
+def _unbroken(chain: Chain, recs: list[Rec], cut: Rec) -> None:
+    """Refuse when the chain above the cut stops at a line that cannot be read.
+
+    Such a line's ``uuid`` could not be read from its bytes, so its children cannot be linked
+    past it: a fork would silently start there.
+    """
+    gap = chain.missing_above(cut)
+    unread = [r for r in recs if r.problem and r.uuid is None and gap and r.pos < gap[0].pos]
+    if not unread:
+        return
+    line = unread[-1]
+    lost = sum(1 for r in chain.main if r.message and r.pos < line.pos)
+    raise ForkError(
+        f"line {line.pos + 1} cannot be read ({line.problem}) and the conversation runs through "
+        f"it: a fork would lose the {lost} earlier message(s). Fork at a message before it "
+        "(--at UUID), or mend the line"
+    )
+
+
+def _warnings(recs: list[Rec], pairs: _Pairs) -> list[str]:
+    """What the fork lost that the user should hear of, one sentence each."""
+    out = []
+    if unread := [r for r in recs if r.problem]:
+        where = "; ".join(f"line {r.pos + 1}: {r.problem}" for r in unread[:3])
+        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
+        out.append(f"{len(unread)} unreadable line(s) left out ({where}{more})")
+    if cut := len(pairs.gone) + len(pairs.content):
+        out.append(
+            f"{cut} line(s) lost tool calls or results whose other half is unreadable or not "
+            f"kept ({len(pairs.gone)} of them left out)"
+        )
+    return out
+
+
 def _str_in(value: Any, ids: set[str]) -> bool:
     """``value`` is one of ``ids`` (a list or an object from a transcript is none of them)."""
     return isinstance(value, str) and value in ids
 
 
 def _result(
-    new_id: str, target: Path, lines: list[bytes], source: dict[str, Any], dropped: dict[str, int]
+    new_id: str,
+    target: Path,
+    lines: list[bytes],
+    source: dict[str, Any],
+    dropped: dict[str, int],
+    warnings: list[str] | None = None,
 ) -> ForkResult:
     return ForkResult(
         session_id=new_id,
@@ -259,6 +308,7 @@ def _result(
         lines=len(lines),
         forked_from={k: (str(v) if v is not None else None) for k, v in source.items()},
         dropped=dropped,
+        warnings=warnings or [],
     )
 
 
@@ -288,12 +338,13 @@ def fork_session(
     if at is not None and last is not None:
         raise ForkError("give either a message uuid or a number of turns, not both")
     new_id = _new_id(new_id)
-    recs, malformed = parse(_read(transcript))
+    recs, _ = parse(_read(transcript))
     chain = Chain(recs)
     cut, kept = chain.settle(find_cut(chain, recs, at, last))
     pairs = _unpaired(chain, kept)
     kept -= pairs.gone.keys()
     cut = chain.last_kept_message(cut, kept)
+    _unbroken(chain, recs, cut)
     old_id = transcript.stem
     if not is_lower_uuid(old_id.lower()):
         old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
@@ -303,8 +354,6 @@ def fork_session(
     results_dir = transcript.parent / transcript.stem / "tool-results"
     replace = results_dir.is_dir()
     lines, dropped, replacements = _emit(recs, chain, kept, pairs, cut, new_id, replace)
-    if malformed:
-        dropped["malformed"] = malformed
     origin = {"sessionId": old_id, "transcript": str(transcript), "uuid": cut.uuid}
     name = title or f"Fork of {_title(recs) or old_id[:8]}"
     lines += _tail_lines(new_id, name, origin, now)
@@ -324,7 +373,7 @@ def fork_session(
             shutil.rmtree(new_dir, ignore_errors=True)
         raise ForkError(str(err)) from err
     source = {"session_id": old_id, "transcript": str(transcript), "uuid": cut.uuid}
-    return _result(new_id, target, lines, source, dropped)
+    return _result(new_id, target, lines, source, dropped, _warnings(recs, pairs))
 
 
 def seed_session(
@@ -361,7 +410,7 @@ def seed_session(
     origin = {"sessionId": sid, "transcript": source.get("transcript"), "uuid": source.get("uuid")}
     origin["seeded"] = True
     name = title or (f"Continued from {str(sid)[:8]}" if sid else "Seeded by ctxdash")
-    lines = [_ENC(line), *_tail_lines(new_id, name, origin, now)]
+    lines = [_encode(line), *_tail_lines(new_id, name, origin, now)]
     target = Path(project_dir) / f"{new_id}.jsonl"
     _write(target, lines)
     return _result(new_id, target, lines, source, {})

@@ -41,6 +41,7 @@ def resume_problems(data: bytes, session_id: str) -> list[str]:
     recs, bad = parse(data)
     if bad:
         problems.append(f"{bad} line(s) are not JSON objects")
+        recs = [r for r in recs if r.problem is None]
     ids = sorted({str(r.obj["sessionId"]) for r in recs if "sessionId" in r.obj})
     if ids and ids != [session_id]:
         problems.append(f"mixed or foreign sessionId values: {', '.join(ids)}")
