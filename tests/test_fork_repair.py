@@ -7,6 +7,7 @@ damages it the way a crash, an odd tool output or a copy does.
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from ctxdash.core.checkpoints import chain as chain_mod
 from ctxdash.core.checkpoints.fork import ForkError, fork_session, validate_fork
 from tests.test_fork import (
     _check_fork,
+    _home,
     _lines,
     _node,
     _prompt,
@@ -171,6 +173,32 @@ def test_a_fork_that_would_not_resume_is_refused(
     with pytest.raises(ForkError, match="would not resume.*gone.*nothing was written"):
         fork_session(path)
     assert _new_files(path.parent, before) == set()
+
+
+# ------------------------------------------------------------------ bug 3: copies
+def test_a_fork_of_a_snapshot_copy_goes_to_the_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = _home(tmp_path, "basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    copy = tmp_path / "data" / "snapshots" / "demo" / home.transcript.stem / "20260501"
+    copy.mkdir(parents=True)
+    shutil.copyfile(home.transcript, copy / "transcript.jsonl")
+    result = fork_session(copy / "transcript.jsonl")
+    assert Path(result.path).parent == home.project_dir
+    assert validate_fork(Path(result.path)) == []
+    assert result.forked_from["session_id"] == home.transcript.stem
+    assert sorted(p.name for p in copy.iterdir()) == ["transcript.jsonl"]
+    # the persisted tool results of the session come along
+    assert (home.project_dir / result.session_id / "tool-results").is_dir()
+
+
+def test_a_copy_without_a_working_directory_is_refused(tmp_path: Path) -> None:
+    sid = str(uuid.uuid4())
+    path = _write_jsonl(tmp_path / "backup" / "transcript.jsonl", _talk(sid))
+    with pytest.raises(ForkError, match="not in a Claude Code projects folder"):
+        fork_session(path)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["transcript.jsonl"]
 
 
 # ------------------------------------------------------------------ bug 4: linear walk back

@@ -1,7 +1,9 @@
 """Fork a Claude Code session into a new transcript that ``claude --resume NEW_ID`` opens.
 
 The original transcript is only read. The fork is ``<NEW_ID>.jsonl`` beside it (same project
-folder), written atomically and never over an existing file. What it holds (what Claude
+folder; for a copy outside Claude Code's ``projects/`` folder, such as a snapshot, the project
+folder of the session's working directory), written atomically and never over an existing
+file. What it holds (what Claude
 Code's ``--resume`` loader needs):
 
 * the conversation chain from the root to the cut point, in file order: the ancestors of the
@@ -50,6 +52,7 @@ import msgspec
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
 from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, decode, find_cut, parse
 from ctxdash.core.checkpoints.resumable import is_lower_uuid, resume_problems, validate_fork
+from ctxdash.core.claude.discover import project_folders
 from ctxdash.core.safepath import open_regular
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
@@ -254,6 +257,35 @@ def _emit(
     return lines, dropped, replacements
 
 
+def _folders(transcript: Path, recs: list[Rec], old_id: str) -> tuple[Path, Path]:
+    """The project folder the fork goes into, and the original's persisted tool results.
+
+    A transcript in a ``projects/<folder>/`` of Claude Code: that folder. A copy elsewhere (a
+    snapshot, an archive): the project folder of the session's working directory, where
+    ``claude --resume`` looks.
+    """
+    if transcript.parent.parent.name == "projects":
+        return transcript.parent, transcript.parent / transcript.stem / "tool-results"
+    cwd = next((r.obj["cwd"] for r in recs if r.conv and _text(r.obj.get("cwd"))), None)
+    if cwd is None:
+        raise ForkError(
+            f"{transcript}: not in a Claude Code projects folder, and it names no working "
+            "directory to find one; copy it into the session's project folder and fork that"
+        )
+    folders = project_folders(cwd)
+    folder = next((f for f in folders if f.is_dir()), folders[0])
+    if not folder.parent.parent.is_dir():
+        raise ForkError(
+            f"{transcript} is a copy, and Claude Code's folder {folder.parent.parent}, where its "
+            "session would go, does not exist"
+        )
+    return folder, folder / old_id / "tool-results"
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
 def _unbroken(chain: Chain, recs: list[Rec], cut: Rec) -> None:
     """Refuse when the chain above the cut stops at a line that cannot be read.
 
@@ -348,10 +380,10 @@ def fork_session(
     old_id = transcript.stem
     if not is_lower_uuid(old_id.lower()):
         old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
-    target = transcript.parent / f"{new_id}.jsonl"
+    folder, results_dir = _folders(transcript, recs, old_id)
+    target = folder / f"{new_id}.jsonl"
     if target.exists():
         raise ForkError(f"{target}: already exists (not overwritten)")
-    results_dir = transcript.parent / transcript.stem / "tool-results"
     replace = results_dir.is_dir()
     lines, dropped, replacements = _emit(recs, chain, kept, pairs, cut, new_id, replace)
     origin = {"sessionId": old_id, "transcript": str(transcript), "uuid": cut.uuid}
@@ -361,7 +393,7 @@ def fork_session(
         raise ForkError(
             f"the fork would not resume ({'; '.join(problems[:3])}); nothing was written"
         )
-    new_dir = transcript.parent / new_id
+    new_dir = folder / new_id
     created_dir = not new_dir.exists()
     try:
         if replacements:
