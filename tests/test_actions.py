@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 import time
 from pathlib import Path
 
@@ -84,6 +86,38 @@ def test_corrupt_snapshot_is_refused(tmp_path: Path) -> None:
         load_snapshot(bad)
 
 
+def test_hostile_snapshot_files_are_refused_not_waited_on(
+    home: synth.ClaudeHome, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    refused: list[BaseException] = []
+
+    def load_fifo() -> None:
+        try:
+            load_snapshot(fifo)
+        except ActionError as err:
+            refused.append(err)
+
+    reader = threading.Thread(target=load_fifo, daemon=True)
+    reader.start()
+    reader.join(timeout=10)  # nothing waits for a writer (a hang fails here, not for ever)
+    assert not reader.is_alive()
+    assert "not a regular file" in str(refused[0])
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format": "ctxdash-snapshot/1", "persistence": {"x": ' + "[" * 200_000)
+    with pytest.raises(ActionError, match="nested too deeply|not JSON"):
+        load_snapshot(deep)
+    assert main(["diff", str(deep), str(fifo)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    # One bad snapshot among good ones: the others are still listed.
+    good, _ = snapshot(home.transcript, config=Config(), counter=COUNTER)
+    bad = good.parent.with_name("19700101T000000Z") / "snapshot.json"
+    bad.parent.mkdir()
+    bad.write_bytes(deep.read_bytes())
+    assert [Path(s.path) for s in list_snapshots(home.transcript.stem)] == [good]
+
+
 def test_handoff_validation(home: synth.ClaudeHome) -> None:
     path, package = handoff(home.transcript, to_agent="reviewer", config=Config(), counter=COUNTER)
     data = json.loads(Path(path).read_text())
@@ -159,6 +193,24 @@ def test_action_subcommands_json(
         assert Path(data["path"]).exists()
 
 
+@pytest.mark.parametrize("action", ["snapshot", "summary", "handoff"])
+def test_a_relative_path_is_the_same_session(
+    home: synth.ClaudeHome,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    monkeypatch.chdir(home.transcript.parent)
+    assert main([action, "--json", f"./{home.transcript.name}"]) == 0
+    written = Path(json.loads(capsys.readouterr().out)["path"])
+    assert written.is_absolute()
+    assert "unknown-project" not in written.parts
+    assert home.transcript.parent.name in written.parts
+    if action == "snapshot":
+        snap = load_snapshot(written.parent)
+        assert snap.source_transcript == snap.budget.transcript == str(home.transcript)
+
+
 def test_unknown_session_for_an_action(
     home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -180,3 +232,23 @@ def test_snapshot_and_handoff_measure_the_budget_on_a_1m_window(
     _, package = handoff(h.transcript, to_agent="x", config=Config(), counter=COUNTER)
     assert package.session_context["available_tokens"] == cw.available
     assert package.session_context["window"] == 1_000_000
+
+
+@pytest.mark.parametrize("action", ["status", "snapshot", "summary", "handoff"])
+def test_a_folder_name_that_is_not_utf8(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    root = Path(os.fsdecode(os.fsencode(tmp_path) + b"/bad\xffroot"))
+    h = synth.build_claude_home(root, seed=3, name="basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(root))
+    monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
+    assert main([action, "--json", str(h.transcript)]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    data = json.loads(captured.out)
+    if action == "snapshot":
+        assert load_snapshot(Path(data["path"])).budget.used > 0
+        assert [Path(s.path) for s in list_snapshots(h.transcript.stem)] == [Path(data["path"])]

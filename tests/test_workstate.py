@@ -268,6 +268,35 @@ def test_task_tools_make_the_todo_list(tmp_path: Path) -> None:
     assert s.doing == "Mergeing"
 
 
+def test_task_fields_of_the_wrong_type_are_left_out(tmp_path: Path) -> None:
+    # A model writes the tool arguments: an activeForm can be a number, a list, anything.
+    log = _Log()
+    log.prompt("Plan the work")
+    for i, form in enumerate((123, ["x"], None), 1):
+        log.call(
+            "TaskCreate",
+            {"subject": f"Task {i}", "activeForm": form},
+            f"Task #{i} created successfully",
+            tur={"task": {"id": str(i), "subject": f"Task {i}"}},
+        )
+    log.call("TaskUpdate", {"taskId": "1", "status": "in_progress"}, "Updated task #1 status")
+    log.call("TodoWrite", {"todos": [{"content": "a", "activeForm": {"no": 1}}]}, "ok")
+    s = extract_work_state(log.write(tmp_path / "t.jsonl"))
+    assert [(t.content, t.active_form) for t in s.todos] == [("a", None)]
+    log = _Log()
+    log.prompt("Plan the work")
+    log.call(
+        "TaskCreate",
+        {"subject": "Ship", "activeForm": 7},
+        "Task #1 created successfully",
+        tur={"task": {"id": "1", "subject": "Ship"}},
+    )
+    log.call("TaskUpdate", {"taskId": "1", "status": "in_progress"}, "Updated task #1 status")
+    s = extract_work_state(log.write(tmp_path / "u.jsonl"))
+    assert s.doing == "Ship"
+    assert msgspec.json.decode(msgspec.json.encode(s), type=type(s)) == s
+
+
 def test_prompt_text_filters_noise() -> None:
     assert prompt_text("fix it") == "fix it"
     assert prompt_text([{"type": "tool_result", "tool_use_id": "x", "content": "hi"}]) is None

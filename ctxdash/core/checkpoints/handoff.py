@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from ctxdash.core import paths
+from ctxdash.core import jsonfile, paths
 from ctxdash.core.atomic import within, write_bytes
 from ctxdash.core.budget import Budget
 from ctxdash.core.checkpoints.workstate import WorkState
@@ -97,5 +97,5 @@ def write_handoff(handoff: Handoff, project: str) -> str:
     root = paths.data_dir() / "handoffs"
     name = component(f"{stamp}-{handoff.handoff_id[:8]}.json", "handoff.json")
     target = within(root / component(project, "unknown-project") / name, root)
-    write_bytes(target, msgspec.json.format(msgspec.json.encode(handoff)), exclusive=True)
+    write_bytes(target, msgspec.json.format(jsonfile.encode(handoff)), exclusive=True)
     return str(target)

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from ctxdash.core import paths
+from ctxdash.core import jsonfile, paths
 from ctxdash.core.atomic import (
     ActionError,
     copy_file,
@@ -33,13 +33,14 @@ from ctxdash.core.atomic import (
 )
 from ctxdash.core.budget import Budget
 from ctxdash.core.checkpoints.workstate import WorkState
-from ctxdash.core.safepath import component
+from ctxdash.core.safepath import component, open_regular
 
 FORMAT = "ctxdash-snapshot/1"
-_ENCODER = msgspec.json.Encoder()
 REQUIRED = ("format", "session_id", "created_at", "context_window", "budget")
 #: A snapshot folder without ``snapshot.json`` untouched this long was abandoned (a killed run).
 STALE_SECONDS = 600
+#: A ``snapshot.json`` is a few hundred KB; a file over this is none (and is not read whole).
+MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
 
 
 class ContextWindow(msgspec.Struct, kw_only=True):
@@ -148,7 +149,7 @@ def take_snapshot(
             subagent_copies=subagents,
             source_transcript=budget.transcript,
         )
-        target = write_bytes(folder / "snapshot.json", _ENCODER.encode(snap), exclusive=True)
+        target = write_bytes(folder / "snapshot.json", jsonfile.encode(snap), exclusive=True)
     except BaseException:
         _remove_tree(folder)
         raise
@@ -196,15 +197,23 @@ def load_snapshot(path: Path) -> Snapshot:
     """
     path = path / "snapshot.json" if path.is_dir() else path
     try:
-        data = path.read_bytes()
+        with open_regular(path) as fh:  # a FIFO or a device is refused, never waited on
+            data = fh.read(MAX_SNAPSHOT_BYTES + 1)
+    except ValueError as err:  # a NUL in the path
+        raise ActionError(f"{path!r}: {err}") from err
     except OSError as err:
         raise ActionError(explain(err, path)) from err
+    if len(data) > MAX_SNAPSHOT_BYTES:
+        limit = MAX_SNAPSHOT_BYTES // (1024 * 1024)
+        raise ActionError(f"{path}: over {limit} MB, not a ctxdash snapshot")
     try:
         snap = _DECODER.decode(data)
     except msgspec.ValidationError as err:
         raise ActionError(f"{path}: not a valid ctxdash snapshot ({err})") from err
     except msgspec.DecodeError as err:
         raise ActionError(f"{path}: not JSON ({err})") from err
+    except RecursionError as err:
+        raise ActionError(f"{path}: not a valid ctxdash snapshot (nested too deeply)") from err
     if snap.format != FORMAT:
         raise ActionError(f"{path}: unknown snapshot format {snap.format!r}")
     cw = snap.context_window

@@ -372,7 +372,7 @@ class _Extractor:
             self.state.todos = [t for t in map(_todo, args["todos"]) if t is not None]
             self.state.todos_pointer = self._ptr(line, f"{len(self.state.todos)} todos")
         elif name == "TaskCreate" and isinstance(args.get("subject"), str):
-            call.task = Todo(content=clip(args["subject"]), active_form=args.get("activeForm"))
+            call.task = Todo(content=clip(args["subject"]), active_form=_text(args, "activeForm"))
         elif name == "TaskUpdate" and str(args.get("taskId", "")) in self.tasks:
             task = self.tasks[str(args["taskId"])]
             if args.get("status") == "deleted":
@@ -469,8 +469,13 @@ def _todo(item: Any) -> Todo | None:
     if not isinstance(item, dict) or not isinstance(item.get("content"), str):
         return None
     status = item["status"] if isinstance(item.get("status"), str) else "pending"
-    form = item.get("activeForm") if isinstance(item.get("activeForm"), str) else None
-    return Todo(content=clip(item["content"]), status=status, active_form=form)
+    return Todo(content=clip(item["content"]), status=status, active_form=_text(item, "activeForm"))
+
+
+def _text(fields: dict[str, Any], key: str) -> str | None:
+    """``fields[key]`` clipped when it is a string (a model wrote it: any type can come)."""
+    value = fields.get(key)
+    return clip(value) if isinstance(value, str) else None
 
 
 def _next_step(text: str) -> str | None:

@@ -274,7 +274,8 @@ def _named_session(session: str, roots: list[Path], where: str) -> Path:
     try:
         named_file = candidate.suffix == ".jsonl" or os.sep in session or candidate.exists()
         if named_file and candidate.is_file():
-            return candidate
+            # Absolute: actions file their output under the project folder the path names.
+            return Path(os.path.abspath(candidate))
     except OSError as err:  # a name too long, a loop of symbolic links
         raise SessionNotFound(f"{session[:80]}: {err.strerror or err}") from None
     if named_file:

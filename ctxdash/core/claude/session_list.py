@@ -12,6 +12,7 @@ there), as ``ctxdash status`` and the dashboard do, not taken from the boundary'
 
 from __future__ import annotations
 
+import mmap
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +25,18 @@ from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
 from ctxdash.core.exchange import reported_window
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.transcript.records import Line, decode_line, main_reply
+from ctxdash.core.transcript.prompts import user_prompt
+from ctxdash.core.transcript.records import Line, decode_any, decode_line, main_reply
 from ctxdash.core.transcript.tokens import CachedCounter
 from ctxdash.core.window import level_of, session_limits
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
+#: Bytes of a file's start searched for its first prompt (its title until a title record)
+#: and for the summary lines old versions wrote first.
+HEAD_BYTES = 256 * 1024
+#: Where a record's own type starts at most, in bytes from its line's start (``{"type":``).
+_TYPE_AT_MOST = 16
 #: Sessions without a reply are budgeted in full up to this size (and this many of them).
 FULL_PARSE_BYTES, FULL_PARSE_MAX = 2 * 1024 * 1024, 20
 #: Sessions that end in a compaction are budgeted in full up to this size (only what follows
@@ -55,12 +62,12 @@ class SessionRow(msgspec.Struct, kw_only=True):
     bytes: int
 
 
-def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, str | None, int]:
-    """Last main reply, last boundary after it, title, biggest request seen in the tail.
+def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, int]:
+    """Last main reply, last boundary after it, biggest request seen in the tail.
 
     Starts with a small tail and widens it only when no reply or boundary is in it.
     """
-    found: tuple[Line | None, Line | None, str | None, int] = (None, None, None, 0)
+    found: tuple[Line | None, Line | None, int] = (None, None, 0)
     for step in TAIL_STEPS:
         start = max(0, size - step)
         with open_regular(path) as fh:
@@ -72,12 +79,93 @@ def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, str | N
     return found
 
 
-def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, str | None, int]:
+def _title(path: Path) -> str | None:
+    """What names the session, by the dashboard's rule: the last title record of the highest
+    kind (a /rename, then an AI title, then an old summary line), else the first prompt."""
+    try:
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if not size:
+                return None
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                titles = _last_titles(data, size)
+                if not titles:  # old versions wrote their summary lines first
+                    titles = _records(data, b'"summary"', "summary", HEAD_BYTES)
+                for kind in ("custom-title", "ai-title", "summary"):
+                    if titles.get(kind):
+                        return titles[kind]
+                return _first_prompt(data)
+    except (OSError, ValueError):
+        return None
+
+
+def _line_at(data: mmap.mmap, at: int) -> tuple[int, int]:
+    """Start and end of the line holding byte ``at``."""
+    end = data.find(b"\n", at)
+    return data.rfind(b"\n", 0, at) + 1, len(data) if end < 0 else end
+
+
+def _last_titles(data: mmap.mmap, size: int) -> dict[str, str]:
+    """The last ``custom-title`` and ``ai-title`` records' titles, in one reverse byte search
+    (it stops at the last /rename: nothing outranks it).
+
+    Only a hit near its line's start is decoded (a record writes its own type first): the
+    same words inside a tool result cost nothing.
+    """
+    found: dict[str, str] = {}
+    at = data.rfind(b'-title"')
+    while at >= 0 and "custom-title" not in found:
+        start, end = _line_at(data, at)
+        if at - start <= _TYPE_AT_MOST:
+            rec = decode_line(data[start:end])
+            if isinstance(rec, Line) and rec.type in ("custom-title", "ai-title"):
+                title = rec.customTitle or rec.aiTitle
+                if title:
+                    found.setdefault(rec.type, title)
+        at = data.rfind(b'-title"', 0, start)
+    return found
+
+
+def _records(data: mmap.mmap, marker: bytes, kind: str, limit: int) -> dict[str, str]:
+    """The last ``summary`` record's title among the first ``limit`` bytes."""
+    found: dict[str, str] = {}
+    at = data.find(marker, 0, limit)
+    while at >= 0:
+        start, end = _line_at(data, at)
+        if at - start <= _TYPE_AT_MOST:
+            rec = decode_line(data[start:end])
+            if isinstance(rec, Line) and rec.type == kind and rec.summary:
+                found[kind] = rec.summary
+        at = data.find(marker, end, limit)
+    return found
+
+
+def _first_prompt(data: mmap.mmap) -> str | None:
+    """The first prompt typed in the session, on one line, among the file's first bytes."""
+    at = data.find(b'"user"', 0, HEAD_BYTES)
+    while at >= 0:
+        start, end = _line_at(data, at)
+        rec = decode_line(data[start:end])
+        if isinstance(rec, Line) and rec.type == "user" and not rec.isSidechain:
+            content = rec.message.content if rec.message is not None else None
+            text = None
+            if content is not None:
+                text = user_prompt(
+                    is_meta=bool(rec.isMeta),
+                    is_summary=bool(rec.isCompactSummary),
+                    content=decode_any(content),
+                )
+            if text is not None:
+                return " ".join(text.split())[:200] or None
+        at = data.find(b'"user"', end, HEAD_BYTES)
+    return None
+
+
+def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, int]:
     lines = data.split(b"\n")
     if partial_head:
         lines = lines[1:]  # the first piece is probably a partial line
     reply = boundary = None
-    title = None
     biggest = 0
     for raw in reversed(lines):
         if not raw.strip():
@@ -93,11 +181,7 @@ def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, st
                 biggest = max(biggest, found.message.usage.context)
                 if reply is None and boundary is None:
                     reply = found
-        if title is None and (b'"custom-title"' in raw or b'"ai-title"' in raw):
-            rec = decode_line(raw)
-            if isinstance(rec, Line):
-                title = rec.customTitle or rec.aiTitle
-    return reply, boundary, title, biggest
+    return reply, boundary, biggest
 
 
 def list_sessions(
@@ -110,7 +194,7 @@ def list_sessions(
     counter = CachedCounter()  # one token-count cache for every session budgeted in full
     for path, st in all_transcripts(roots)[:limit]:
         try:
-            reply, boundary, title, biggest = _scan_tail(path, st.st_size)
+            reply, boundary, biggest = _scan_tail(path, st.st_size)
         except OSError:
             continue
         problem = transcript_problem(path) if reply is None and boundary is None else None
@@ -158,7 +242,7 @@ def list_sessions(
                 session_id=path.stem,
                 transcript=str(path),
                 cwd=cwd,
-                title=title,
+                title=_title(path),
                 model=model,
                 used=used,
                 used_source=source,

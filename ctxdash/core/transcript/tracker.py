@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from pathlib import Path
 
 import msgspec
@@ -47,7 +48,7 @@ _DECODER = msgspec.msgpack.Decoder(_Saved)
 
 def cache_path(transcript: Path) -> Path:
     """Where a transcript's parse state is saved."""
-    key = hashlib.blake2b(str(transcript.resolve()).encode(), digest_size=10).hexdigest()
+    key = hashlib.blake2b(os.fsencode(transcript.resolve()), digest_size=10).hexdigest()
     return paths.cache_dir() / "sessions" / f"{transcript.stem[:40]}-{key}.msgpack"
 
 
@@ -148,16 +149,18 @@ class Tracker:
         if not (self.use_cache and self._dirty):
             return
         target = cache_path(self.path)
-        blob = _ENCODER.encode(
-            _Saved(
-                format=CACHE_FORMAT,
-                version=__version__,
-                counter=self._counter_name(),
-                tail=self.tail.state,
-                state=self.state,
-                sampled=self.sampled,
-            )
+        saved = _Saved(
+            format=CACHE_FORMAT,
+            version=__version__,
+            counter=self._counter_name(),
+            tail=self.tail.state,
+            state=self.state,
+            sampled=self.sampled,
         )
+        try:
+            blob = _ENCODER.encode(saved)
+        except UnicodeEncodeError:  # a file name that is not UTF-8: parsed again next time
+            return
         # Private (0600): the state holds titles and paths from the transcript.
         with contextlib.suppress(OSError):
             replace_bytes(target, blob)
