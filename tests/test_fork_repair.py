@@ -193,6 +193,24 @@ def test_a_fork_of_a_snapshot_copy_goes_to_the_project_folder(
     assert (home.project_dir / result.session_id / "tool-results").is_dir()
 
 
+def test_a_summary_seeded_from_a_copy_goes_to_the_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ctxdash.core.checkpoints.actions import seed
+    from ctxdash.core.config import Config
+
+    home = _home(tmp_path, "basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    monkeypatch.setenv("CTXDASH_TOKENIZER", "heuristic")
+    copy = tmp_path / "data" / "archives" / "demo"
+    copy.mkdir(parents=True)
+    shutil.copyfile(home.transcript, copy / "archived.jsonl")
+    result = seed(copy / "archived.jsonl", "The summary.", config=Config())
+    assert Path(result.path).parent == home.project_dir
+    assert validate_fork(Path(result.path)) == []
+    assert sorted(p.name for p in copy.iterdir()) == ["archived.jsonl"]
+
+
 def test_a_copy_without_a_working_directory_is_refused(tmp_path: Path) -> None:
     sid = str(uuid.uuid4())
     path = _write_jsonl(tmp_path / "backup" / "transcript.jsonl", _talk(sid))

@@ -258,16 +258,28 @@ def _emit(
 
 
 def _folders(transcript: Path, recs: list[Rec], old_id: str) -> tuple[Path, Path]:
-    """The project folder the fork goes into, and the original's persisted tool results.
-
-    A transcript in a ``projects/<folder>/`` of Claude Code: that folder. A copy elsewhere (a
-    snapshot, an archive): the project folder of the session's working directory, where
-    ``claude --resume`` looks.
-    """
+    """The project folder the fork goes into, and the original's persisted tool results."""
     if transcript.parent.parent.name == "projects":
         return transcript.parent, transcript.parent / transcript.stem / "tool-results"
     cwd = next((r.obj["cwd"] for r in recs if r.conv and _text(r.obj.get("cwd"))), None)
-    if cwd is None:
+    folder = session_folder(transcript, cwd)
+    return folder, folder / old_id / "tool-results"
+
+
+def session_folder(transcript: Path, cwd: str | None) -> Path:
+    """The project folder a session made from ``transcript`` goes into.
+
+    A transcript in a ``projects/<folder>/`` of Claude Code: that folder. A copy elsewhere (a
+    snapshot, an archive): the project folder of the session's working directory ``cwd``,
+    where ``claude --resume`` looks.
+
+    Raises:
+        ForkError: a copy that names no working directory, or whose Claude Code folder does
+            not exist.
+    """
+    if transcript.parent.parent.name == "projects":
+        return transcript.parent
+    if not cwd:
         raise ForkError(
             f"{transcript}: not in a Claude Code projects folder, and it names no working "
             "directory to find one; copy it into the session's project folder and fork that"
@@ -279,7 +291,7 @@ def _folders(transcript: Path, recs: list[Rec], old_id: str) -> tuple[Path, Path
             f"{transcript} is a copy, and Claude Code's folder {folder.parent.parent}, where its "
             "session would go, does not exist"
         )
-    return folder, folder / old_id / "tool-results"
+    return folder
 
 
 def _text(value: Any) -> bool:
