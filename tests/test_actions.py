@@ -234,7 +234,7 @@ def test_snapshot_and_handoff_measure_the_budget_on_a_1m_window(
     assert package.session_context["window"] == 1_000_000
 
 
-@pytest.mark.parametrize("action", ["status", "snapshot", "summary", "handoff"])
+@pytest.mark.parametrize("action", ["status", "snapshot", "summary", "handoff", "fork"])
 def test_a_folder_name_that_is_not_utf8(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

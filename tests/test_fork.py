@@ -1,8 +1,8 @@
 """Forks that ``claude --resume`` opens: chain, ids, bytes, cut points, provenance.
 
 Synthetic transcripts come from :mod:`ctxdash.synth`; the real ones of ../shared/corpus are
-copied to a temporary folder first (the forks are written beside the original) and the tests
-on them are skipped when the corpus is absent.
+copied to a temporary project folder first (the forks are written beside the original) and
+the tests on them are skipped when the corpus is absent.
 """
 
 from __future__ import annotations
@@ -400,7 +400,7 @@ def test_parallel_tool_results_on_side_branches(tmp_path: Path) -> None:
         _node("user", "q2", "b1", sid, **_prompt("no, the other one")),
         _node("assistant", "d1", "q2", sid, **_reply("m4", {"type": "text", "text": "y"}, 160)),
     ]
-    path = _write_jsonl(tmp_path / "proj" / f"{sid}.jsonl", lines)
+    path = _write_jsonl(tmp_path / "projects" / "proj" / f"{sid}.jsonl", lines)
     result = fork_session(path)
     objs = _check_fork(path, result)
     kept = ["p1", "a1", "a2", "r2", "h2", "r1", "b1", "q2", "d1"]
@@ -476,8 +476,8 @@ def test_seed_session(tmp_path: Path) -> None:
 )
 def test_corpus_forks(tmp_path: Path, source: Path) -> None:
     before = _digest(source)
-    original = tmp_path / "proj" / source.name
-    original.parent.mkdir()
+    original = tmp_path / "projects" / "proj" / source.name
+    original.parent.mkdir(parents=True)
     shutil.copyfile(source, original)
     result = fork_session(original)
     _check_fork(original, result)

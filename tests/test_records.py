@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctxdash.core.transcript.records import Line, Malformed, decode_line
+from ctxdash.core.transcript.records import Line, Malformed, decode_any, decode_line
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,21 @@ def test_usage_with_nulls_counts_as_zero() -> None:
     assert rec.message
     assert rec.message.usage
     assert rec.message.usage.context == 12
+
+
+def test_a_lone_surrogate_escape_is_read_as_claude_code_reads_it() -> None:
+    # Claude Code cuts long outputs by UTF-16 units: half an emoji can end a tool result.
+    line = b'{"type":"user","message":{"role":"user","content":"cut \\ud83d"}}'
+    for data in (line, memoryview(line)):
+        rec = decode_line(data)
+        assert isinstance(rec, Line)
+        assert rec.message is not None
+        assert decode_any(rec.message.content) == "cut \ufffd"
+    low = b'{"type":"user","message":{"role":"user","content":"\\udc00 and \\ud83d\\ude00"}}'
+    rec = decode_line(low)
+    assert isinstance(rec, Line)
+    assert rec.message is not None
+    assert decode_any(rec.message.content) == "\ufffd and \U0001f600"
+    # A line that is broken for another reason stays malformed.
+    assert isinstance(decode_line(line[:-3]), Malformed)
+    assert isinstance(decode_line(b'{"type":"user","x":"\\ud83d'), Malformed)

@@ -144,6 +144,7 @@ def cmd_fork(args: argparse.Namespace) -> int:
     from ctxdash.core.checkpoints.actions import fork
 
     result = fork(_session(args), at=args.at, last=args.last, title=args.title)
+    left_out = ", ".join(f"{n} {why}" for why, n in sorted(result.dropped.items()))
     _emit(
         args,
         {
@@ -152,10 +153,17 @@ def cmd_fork(args: argparse.Namespace) -> int:
             "resume_command": result.resume_command,
             "lines": result.lines,
             "forked_from": result.forked_from,
+            "dropped": result.dropped,
+            "warnings": result.warnings,
         },
         f"forked {result.session_id} ({result.lines} lines)\n{result.path}\n"
-        f"resume with: {result.resume_command}",
+        f"resume with: {result.resume_command}" + (f"\nleft out: {left_out}" if left_out else ""),
     )
+    if result.warnings and not args.json:
+        from ctxdash.cli.textout import error
+
+        for warning in result.warnings:
+            error(f"warning: {warning}")
     return EXIT_OK
 
 

@@ -123,6 +123,9 @@ class CheckpointActions:
             self._failed("Fork", err)
             return
         await self._announce_new_session("Forked", result.session_id, result.resume_command)
+        for warning in result.warnings:
+            self.host.event(f"fork: {warning}", "italic")
+            self.host.notify(warning, title="Fork: something was left out", severity="warning")
 
     async def _copy(self, text: str) -> CopyResult:
         """Copy every way that can work here (clipboard tools, tmux, OSC 52), off the loop."""

@@ -15,7 +15,7 @@ import msgspec
 from ctxdash.core import paths
 from ctxdash.core.atomic import ActionError, explain
 from ctxdash.core.budget import Budget
-from ctxdash.core.checkpoints.fork import ForkResult, fork_session, seed_session
+from ctxdash.core.checkpoints.fork import ForkResult, fork_session, seed_session, session_folder
 from ctxdash.core.checkpoints.handoff import Handoff, build_handoff, write_handoff
 from ctxdash.core.checkpoints.snapshot import Snapshot, list_snapshots, take_snapshot
 from ctxdash.core.checkpoints.summary import archive_transcript, build_summary, write_summary
@@ -129,7 +129,7 @@ def seed(transcript: Path, text: str, *, config: Config) -> ForkResult:
     """A fresh resumable session whose whole history is ``text`` (a summary)."""
     budget = _budget(transcript, config, None)
     return seed_session(
-        transcript.parent,
+        session_folder(transcript, budget.cwd),  # a copy's goes where claude --resume looks
         cwd=budget.cwd or str(Path.cwd()),
         text=text,
         git_branch=budget.git_branch,

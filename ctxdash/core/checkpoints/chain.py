@@ -9,6 +9,8 @@ the cut plus the sibling lines Claude Code writes off the main path for one repl
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +21,10 @@ from ctxdash.core.transcript.prompts import user_prompt
 from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 _DEC = msgspec.json.Decoder()
+#: The ids of a line that cannot be decoded, read from its bytes (Claude Code writes
+#: ``parentUuid`` first and the line's own ``uuid`` after any nested object).
+_PARENT = re.compile(rb'"parentUuid":(?:null|"([^"\\]{1,200})")')
+_UUID = re.compile(rb'"uuid":"([^"\\]{1,200})"')
 
 
 class ForkError(ActionError):
@@ -39,6 +45,8 @@ class Rec:
     group: str | None = None
     uses: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
+    #: Why the line could not be decoded (its ids, if any, were read from its bytes).
+    problem: str | None = None
 
     @property
     def conv(self) -> bool:
@@ -77,21 +85,57 @@ def _rec(pos: int, raw: bytes, obj: dict[str, Any]) -> Rec:
     return rec
 
 
+def decode(raw: bytes) -> tuple[Any, str | None]:
+    """One line as Claude Code (Node's ``JSON.parse``) reads it, or ``None`` and why not.
+
+    msgspec first; then Python's ``json``, which also reads what ``JSON.stringify`` writes and
+    msgspec refuses (half an emoji: a lone surrogate ``\\ud83d``), with invalid UTF-8 read as
+    U+FFFD as Node reads it. Nesting deeper than Python's recursion limit is not read.
+    """
+    try:
+        return _DEC.decode(raw), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        pass
+    try:
+        return json.loads(raw.decode("utf-8", "replace"), parse_constant=_no_constant), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except ValueError:
+        return None, "not valid JSON, perhaps cut off"
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python reads them, Node does not
+
+
+def _unreadable(pos: int, raw: bytes, problem: str) -> Rec:
+    """A line that cannot be decoded: its ids, when its bytes show them, link the chain past it."""
+    parent = _PARENT.search(raw)
+    uuids = _UUID.findall(raw)
+    rec = Rec(pos, raw, {}, "", None, None, False, problem=problem)
+    rec.parent = parent.group(1).decode("utf-8", "replace") if parent and parent.group(1) else None
+    rec.uuid = uuids[-1].decode("utf-8", "replace") if uuids else None
+    return rec
+
+
 def parse(data: bytes) -> tuple[list[Rec], int]:
-    """Decode every line; returns the records and the number of undecodable lines."""
+    """Decode every line; returns the records and the number of undecodable lines.
+
+    An undecodable line is a record too, with its ``problem`` and no ``type``.
+    """
     recs: list[Rec] = []
     bad = 0
     for pos, raw in enumerate(data.split(b"\n")):
         if not raw.strip():
             continue
-        try:
-            obj = _DEC.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            obj = None
-        if not isinstance(obj, dict):
+        obj, problem = decode(raw)
+        if isinstance(obj, dict):
+            recs.append(_rec(pos, raw, obj))
+        else:
             bad += 1
-            continue
-        recs.append(_rec(pos, raw, obj))
+            recs.append(_unreadable(pos, raw, problem or "not a JSON object"))
     return recs, bad
 
 
@@ -138,7 +182,41 @@ class Chain:
 
     def nearest_message(self, rec: Rec | None) -> Rec | None:
         """The first user/assistant line at or above ``rec``."""
-        return next((r for r in self.ancestors(rec) if r.message), None)
+        seen: set[int] = set()
+        while rec is not None and not rec.message and rec.pos not in seen:
+            seen.add(rec.pos)
+            rec = self.up(rec)
+        return rec if rec is not None and rec.message else None
+
+    def missing_above(self, rec: Rec) -> tuple[Rec, str] | None:
+        """The top of ``rec``'s chain and the uuid it names that the file does not hold.
+
+        ``None`` when the chain ends as chains do (a ``null`` parent).
+        """
+        top = self.ancestors(rec)[-1]
+        uid = top.parent
+        if uid is None and top.obj.get("subtype") == "compact_boundary":
+            logical = top.obj.get("logicalParentUuid")
+            uid = logical if isinstance(logical, str) else None
+        seen: set[str] = set()
+        while uid is not None and uid not in seen:
+            seen.add(uid)
+            node = self.by_uuid.get(uid)
+            if node is None:
+                return top, uid
+            uid = node.parent
+        return None
+
+    def last_kept_message(self, cut: Rec, kept: set[int]) -> Rec:
+        """``cut``, or when it is not kept, the nearest kept message above it."""
+        node: Rec | None = cut
+        seen: set[int] = set()
+        while node is not None and not (node.pos in kept and node.message) and node.pos not in seen:
+            seen.add(node.pos)
+            node = self.up(node)
+        if node is None or node.pos not in kept or not node.message:
+            raise ForkError("nothing to fork: no message before the cut can be kept")
+        return node
 
     def kept_parent(self, rec: Rec, kept: set[int]) -> str | None:
         """uuid of the nearest kept ancestor by ``parentUuid`` (the re-linked parent)."""
@@ -174,6 +252,50 @@ class Chain:
                 uses.update(r.uses)
                 answered.update(r.results)
         return kept
+
+    def settle(self, cut: Rec) -> tuple[Rec, set[int]]:
+        """The latest cut at or above ``cut`` that splits no reply, and the lines it keeps.
+
+        The lines kept for ``cut`` are selected once and the cut walks back over them once:
+        an earlier cut keeps the same lines up to it. That is checked at the end; in a file
+        where it does not hold, the cut keeps walking back a reply at a time.
+        """
+        kept = self.select(cut)
+        if self.split_reply(kept, cut) is None:
+            return cut, kept
+        cut = self._walk_back(cut, kept)
+        while (first := self.split_reply(kept := self.select(cut), cut)) is not None:
+            cut = self._before(first)
+        return cut, kept
+
+    def _before(self, first: Rec) -> Rec:
+        earlier = self.nearest_message(self.up(first))
+        if earlier is None:
+            raise ForkError("nothing to fork: the cut falls inside the first reply")
+        return earlier
+
+    def _walk_back(self, cut: Rec, kept: set[int]) -> Rec:
+        """:meth:`split_reply` and a step back before the split reply, in one pass."""
+        lines = [r for r in self.main if r.pos in kept]
+        answered_at: dict[str, int] = {}
+        for r in lines:
+            for t in r.results:
+                answered_at.setdefault(t, r.pos)
+        grouped = [r for r in lines if r.group is not None]
+        i = len(grouped) - 1
+        while True:
+            while i >= 0 and grouped[i].pos > cut.pos:
+                i -= 1
+            if i < 0:
+                return cut
+            group = self.groups[grouped[i].group or ""]
+            mine = [r for r in group if r.pos in kept and r.pos <= cut.pos]
+            whole = all(r.pos <= cut.pos for r in group)
+            if whole and all(
+                answered_at.get(u, cut.pos + 1) <= cut.pos for r in mine for u in r.uses
+            ):
+                return cut
+            cut = self._before(mine[0])
 
     def split_reply(self, kept: set[int], cut: Rec) -> Rec | None:
         """First line of the last kept reply if the cut splits it, else ``None``."""
@@ -218,6 +340,8 @@ def find_cut(chain: Chain, recs: list[Rec], at: str | None, last: int | None) ->
         if not hits:
             raise ForkError(f"{at}: no message with this uuid in the transcript")
         rec = hits[-1]
+        if rec.problem:
+            raise ForkError(f"{at}: that line cannot be read ({rec.problem})")
         if rec.side:
             raise ForkError(f"{at}: a subagent (sidechain) message; pick a main-chain message")
         if not rec.message:

@@ -1,7 +1,9 @@
 """Fork a Claude Code session into a new transcript that ``claude --resume NEW_ID`` opens.
 
 The original transcript is only read. The fork is ``<NEW_ID>.jsonl`` beside it (same project
-folder), written atomically and never over an existing file. What it holds (what Claude
+folder; for a copy outside Claude Code's ``projects/`` folder, such as a snapshot, the project
+folder of the session's working directory), written atomically and never over an existing
+file. What it holds (what Claude
 Code's ``--resume`` loader needs):
 
 * the conversation chain from the root to the cut point, in file order: the ancestors of the
@@ -21,7 +23,16 @@ Code's ``--resume`` loader needs):
   ``file-history-snapshot``, ``queue-operation``, ``last-prompt``, the other request-replay
   records and other bookkeeping lines are dropped (and counted); ``content-replacement``
   lines are kept only when ``<oldId>/tool-results/`` is copied to ``<newId>/tool-results/``;
-* one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended.
+* a line is read as Claude Code reads it (a lone surrogate escape is fine); one that cannot be
+  read is left out (``malformed``, named in a warning) and the chain is linked past it through
+  the ids its bytes show; when its ``uuid`` cannot be read and the conversation runs through
+  it, the fork is refused rather than silently starting after it;
+* a ``tool_result`` whose ``tool_use`` is not kept, or a ``tool_use`` whose ``tool_result`` is
+  not (its line was unreadable, or off the chain), goes; a line left empty goes too (counted,
+  its children re-linked);
+* one ``custom-title`` line and one ``ctxdash-origin`` provenance line are appended;
+* the lines are checked as :func:`validate_fork` checks a file before anything is written; a
+  fork that would not resume is refused.
 
 ``last=N`` drops the final N turns: the cut is the last message before the N-th last real user
 prompt (``last=1`` removes the final prompt and all that followed it).
@@ -29,18 +40,20 @@ prompt (``last=1`` removes the final prompt and all that followed it).
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid as uuidlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from ctxdash.core.atomic import ActionError, copy_file, explain, write_bytes
-from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, find_cut, parse
+from ctxdash.core.checkpoints.chain import Chain, ForkError, Rec, decode, find_cut, parse
+from ctxdash.core.checkpoints.resumable import is_lower_uuid, resume_problems, validate_fork
+from ctxdash.core.claude.discover import project_folders
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.transcript.records import CONVERSATION_TYPES
 
 __all__ = ["ForkError", "ForkResult", "fork_session", "seed_session", "validate_fork"]
 
@@ -60,8 +73,14 @@ KEEP_META = frozenset(
     }
 )
 TITLES = frozenset({"summary", "custom-title", "ai-title"})
-_DEC = msgspec.json.Decoder()
-_ENC = msgspec.json.encode
+
+
+def _encode(obj: Any) -> bytes:
+    """Compact JSON; text msgspec cannot write (a lone surrogate) as ``\\uXXXX`` escapes."""
+    try:
+        return msgspec.json.encode(obj)
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 class ForkResult(msgspec.Struct, kw_only=True):
@@ -76,6 +95,8 @@ class ForkResult(msgspec.Struct, kw_only=True):
     forked_from: dict[str, str | None]
     #: Lines of the original left out, by reason (line type, ``after-cut``, ``off-chain`` ...).
     dropped: dict[str, int] = msgspec.field(default_factory=dict)
+    #: What was lost that the user should know of (unreadable lines, unpaired tool calls).
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 def _iso(now: datetime | None) -> str:
@@ -83,17 +104,10 @@ def _iso(now: datetime | None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _is_lower_uuid(value: str) -> bool:
-    try:
-        return str(uuidlib.UUID(value)) == value
-    except ValueError:
-        return False
-
-
 def _new_id(new_id: str | None) -> str:
     if new_id is None:
         return str(uuidlib.uuid4())
-    if not _is_lower_uuid(new_id):
+    if not is_lower_uuid(new_id):
         raise ForkError(f"{new_id!r}: a session id must be a lowercase UUID")
     return new_id
 
@@ -109,15 +123,10 @@ def _patch(raw: bytes, obj: dict[str, Any], changes: dict[str, Any]) -> bytes:
     out = raw
     for key, value in changes.items():
         needle = b'"' + key.encode() + b'":'
-        if key not in obj or out.count(needle + _ENC(obj[key])) != 1:
-            return _ENC(new)
-        out = out.replace(needle + _ENC(obj[key]), needle + _ENC(value))
-    try:
-        if _DEC.decode(out) == new:
-            return out
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass
-    return _ENC(new)
+        if key not in obj or out.count(needle + _encode(obj[key])) != 1:
+            return _encode(new)
+        out = out.replace(needle + _encode(obj[key]), needle + _encode(value))
+    return out if decode(out)[0] == new else _encode(new)
 
 
 def _read(path: Path) -> bytes:
@@ -143,8 +152,8 @@ def _tail_lines(
     provenance = {"type": "ctxdash-origin", "forkedFrom": origin, "createdAt": stamp}
     provenance.update(tool="ctxdash", sessionId=new_id)
     return [
-        _ENC({"type": "custom-title", "customTitle": title, "sessionId": new_id}),
-        _ENC(provenance),
+        _encode({"type": "custom-title", "customTitle": title, "sessionId": new_id}),
+        _encode(provenance),
     ]
 
 
@@ -155,36 +164,81 @@ def _write(target: Path, lines: list[bytes]) -> None:
         raise ForkError(str(err)) from err
 
 
+class _Pairs(NamedTuple):
+    """Tool calls and results of the kept lines that lost their other half."""
+
+    #: New ``message.content`` of lines that keep other blocks.
+    content: dict[int, list[Any]]
+    #: Lines left with nothing (they go; their children are re-linked), with the reason.
+    gone: dict[int, str]
+    #: The tool calls answered in the fork.
+    paired: set[str]
+
+
+def _unpaired(chain: Chain, kept: set[int]) -> _Pairs:
+    """A result whose call is not kept, a call whose result is not (a line of the pair was
+    unreadable, or off the chain): the blocks go, and a line left empty goes too."""
+    lines = [r for r in chain.main if r.pos in kept]
+    uses = {u for r in lines for u in r.uses}
+    results = {t for r in lines for t in r.results}
+    pairs = _Pairs({}, {}, uses & results)
+    for r in lines:
+        lost = {u for u in r.uses if u not in results} | {t for t in r.results if t not in uses}
+        if not lost:
+            continue
+        blocks = [b for b in r.obj["message"]["content"] if not _tool_block(b, lost)]
+        if blocks:
+            pairs.content[r.pos] = blocks
+        else:
+            pairs.gone[r.pos] = "unanswered-tool-use" if r.uses else "orphan-tool-result"
+    return pairs
+
+
+def _tool_block(block: Any, ids: set[str]) -> bool:
+    """A ``tool_use`` or ``tool_result`` block of one of ``ids``."""
+    if not isinstance(block, dict):
+        return False
+    kind = block.get("type")
+    if kind == "tool_use":
+        return _str_in(block.get("id"), ids)
+    return kind == "tool_result" and _str_in(block.get("tool_use_id"), ids)
+
+
 def _emit(
-    recs: list[Rec], chain: Chain, kept: set[int], cut: Rec, new_id: str, replace: bool
+    recs: list[Rec],
+    chain: Chain,
+    kept: set[int],
+    pairs: _Pairs,
+    cut: Rec,
+    new_id: str,
+    replace: bool,
 ) -> tuple[list[bytes], dict[str, int], int]:
     """The fork's lines, the dropped lines by reason, the content-replacement lines kept."""
-    uses = {u for r in chain.main if r.pos in kept for u in r.uses}
     lines: list[bytes] = []
     dropped: dict[str, int] = {}
     replacements = 0
     for r in recs:
         changes: dict[str, Any] = {}
         reason = None
-        if r.side:
+        if r.problem:
+            reason = "malformed"
+        elif r.side:
             reason = "sidechain"
         elif r.conv and r.pos not in kept:
-            reason = "after-cut" if r.pos > cut.pos else "off-chain"
+            reason = pairs.gone.get(r.pos) or ("after-cut" if r.pos > cut.pos else "off-chain")
         elif r.conv:
             if r.obj.get("parentUuid", ...) != (parent := chain.kept_parent(r, kept)):
                 changes["parentUuid"] = parent
-            if orphans := [t for t in r.results if t not in uses]:
-                content = [
-                    b
-                    for b in r.obj["message"]["content"]
-                    if not (isinstance(b, dict) and b.get("tool_use_id") in orphans)
-                ]
-                changes["message"] = {**r.obj["message"], "content": content}
-                reason = None if content else "orphan-tool-result"
+            if r.pos in pairs.content:
+                changes["message"] = {**r.obj["message"], "content": pairs.content[r.pos]}
         elif r.type == "content-replacement" and replace and r.pos <= cut.pos:
             items = r.obj.get("replacements")
             listed = items if isinstance(items, list) else []
-            mine = [x for x in listed if isinstance(x, dict) and _str_in(x.get("toolUseId"), uses)]
+            mine = [
+                x
+                for x in listed
+                if isinstance(x, dict) and _str_in(x.get("toolUseId"), pairs.paired)
+            ]
             if r.obj.get("agentId") or not mine:
                 reason = "content-replacement"
             elif mine != items:
@@ -203,13 +257,93 @@ def _emit(
     return lines, dropped, replacements
 
 
+def _folders(transcript: Path, recs: list[Rec], old_id: str) -> tuple[Path, Path]:
+    """The project folder the fork goes into, and the original's persisted tool results."""
+    if transcript.parent.parent.name == "projects":
+        return transcript.parent, transcript.parent / transcript.stem / "tool-results"
+    cwd = next((r.obj["cwd"] for r in recs if r.conv and _text(r.obj.get("cwd"))), None)
+    folder = session_folder(transcript, cwd)
+    return folder, folder / old_id / "tool-results"
+
+
+def session_folder(transcript: Path, cwd: str | None) -> Path:
+    """The project folder a session made from ``transcript`` goes into.
+
+    A transcript in a ``projects/<folder>/`` of Claude Code: that folder. A copy elsewhere (a
+    snapshot, an archive): the project folder of the session's working directory ``cwd``,
+    where ``claude --resume`` looks.
+
+    Raises:
+        ForkError: a copy that names no working directory, or whose Claude Code folder does
+            not exist.
+    """
+    if transcript.parent.parent.name == "projects":
+        return transcript.parent
+    if not cwd:
+        raise ForkError(
+            f"{transcript}: not in a Claude Code projects folder, and it names no working "
+            "directory to find one; copy it into the session's project folder and fork that"
+        )
+    folders = project_folders(cwd)
+    folder = next((f for f in folders if f.is_dir()), folders[0])
+    if not folder.parent.parent.is_dir():
+        raise ForkError(
+            f"{transcript} is a copy, and Claude Code's folder {folder.parent.parent}, where its "
+            "session would go, does not exist"
+        )
+    return folder
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _unbroken(chain: Chain, recs: list[Rec], cut: Rec) -> None:
+    """Refuse when the chain above the cut stops at a line that cannot be read.
+
+    Such a line's ``uuid`` could not be read from its bytes, so its children cannot be linked
+    past it: a fork would silently start there.
+    """
+    gap = chain.missing_above(cut)
+    unread = [r for r in recs if r.problem and r.uuid is None and gap and r.pos < gap[0].pos]
+    if not unread:
+        return
+    line = unread[-1]
+    lost = sum(1 for r in chain.main if r.message and r.pos < line.pos)
+    raise ForkError(
+        f"line {line.pos + 1} cannot be read ({line.problem}) and the conversation runs through "
+        f"it: a fork would lose the {lost} earlier message(s). Fork at a message before it "
+        "(--at UUID), or mend the line"
+    )
+
+
+def _warnings(recs: list[Rec], pairs: _Pairs) -> list[str]:
+    """What the fork lost that the user should hear of, one sentence each."""
+    out = []
+    if unread := [r for r in recs if r.problem]:
+        where = "; ".join(f"line {r.pos + 1}: {r.problem}" for r in unread[:3])
+        more = f"; and {len(unread) - 3} more" if len(unread) > 3 else ""
+        out.append(f"{len(unread)} unreadable line(s) left out ({where}{more})")
+    if cut := len(pairs.gone) + len(pairs.content):
+        out.append(
+            f"{cut} line(s) lost tool calls or results whose other half is unreadable or not "
+            f"kept ({len(pairs.gone)} of them left out)"
+        )
+    return out
+
+
 def _str_in(value: Any, ids: set[str]) -> bool:
     """``value`` is one of ``ids`` (a list or an object from a transcript is none of them)."""
     return isinstance(value, str) and value in ids
 
 
 def _result(
-    new_id: str, target: Path, lines: list[bytes], source: dict[str, Any], dropped: dict[str, int]
+    new_id: str,
+    target: Path,
+    lines: list[bytes],
+    source: dict[str, Any],
+    dropped: dict[str, int],
+    warnings: list[str] | None = None,
 ) -> ForkResult:
     return ForkResult(
         session_id=new_id,
@@ -218,6 +352,7 @@ def _result(
         lines=len(lines),
         forked_from={k: (str(v) if v is not None else None) for k, v in source.items()},
         dropped=dropped,
+        warnings=warnings or [],
     )
 
 
@@ -247,28 +382,30 @@ def fork_session(
     if at is not None and last is not None:
         raise ForkError("give either a message uuid or a number of turns, not both")
     new_id = _new_id(new_id)
-    recs, malformed = parse(_read(transcript))
+    recs, _ = parse(_read(transcript))
     chain = Chain(recs)
-    cut = find_cut(chain, recs, at, last)
-    while (first := chain.split_reply(kept := chain.select(cut), cut)) is not None:
-        earlier = chain.nearest_message(chain.up(first))
-        if earlier is None:
-            raise ForkError("nothing to fork: the cut falls inside the first reply")
-        cut = earlier
+    cut, kept = chain.settle(find_cut(chain, recs, at, last))
+    pairs = _unpaired(chain, kept)
+    kept -= pairs.gone.keys()
+    cut = chain.last_kept_message(cut, kept)
+    _unbroken(chain, recs, cut)
     old_id = transcript.stem
-    if not _is_lower_uuid(old_id.lower()):
+    if not is_lower_uuid(old_id.lower()):
         old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
-    target = transcript.parent / f"{new_id}.jsonl"
+    folder, results_dir = _folders(transcript, recs, old_id)
+    target = folder / f"{new_id}.jsonl"
     if target.exists():
         raise ForkError(f"{target}: already exists (not overwritten)")
-    results_dir = transcript.parent / transcript.stem / "tool-results"
-    lines, dropped, replacements = _emit(recs, chain, kept, cut, new_id, results_dir.is_dir())
-    if malformed:
-        dropped["malformed"] = malformed
+    replace = results_dir.is_dir()
+    lines, dropped, replacements = _emit(recs, chain, kept, pairs, cut, new_id, replace)
     origin = {"sessionId": old_id, "transcript": str(transcript), "uuid": cut.uuid}
     name = title or f"Fork of {_title(recs) or old_id[:8]}"
     lines += _tail_lines(new_id, name, origin, now)
-    new_dir = transcript.parent / new_id
+    if problems := resume_problems(b"\n".join(lines) + b"\n", new_id):
+        raise ForkError(
+            f"the fork would not resume ({'; '.join(problems[:3])}); nothing was written"
+        )
+    new_dir = folder / new_id
     created_dir = not new_dir.exists()
     try:
         if replacements:
@@ -280,7 +417,7 @@ def fork_session(
             shutil.rmtree(new_dir, ignore_errors=True)
         raise ForkError(str(err)) from err
     source = {"session_id": old_id, "transcript": str(transcript), "uuid": cut.uuid}
-    return _result(new_id, target, lines, source, dropped)
+    return _result(new_id, target, lines, source, dropped, _warnings(recs, pairs))
 
 
 def seed_session(
@@ -317,58 +454,7 @@ def seed_session(
     origin = {"sessionId": sid, "transcript": source.get("transcript"), "uuid": source.get("uuid")}
     origin["seeded"] = True
     name = title or (f"Continued from {str(sid)[:8]}" if sid else "Seeded by ctxdash")
-    lines = [_ENC(line), *_tail_lines(new_id, name, origin, now)]
+    lines = [_encode(line), *_tail_lines(new_id, name, origin, now)]
     target = Path(project_dir) / f"{new_id}.jsonl"
     _write(target, lines)
     return _result(new_id, target, lines, source, {})
-
-
-def validate_fork(path: Path) -> list[str]:
-    """Problems ``claude --resume`` would hit with this transcript (empty when fine)."""
-    path = Path(path)
-    problems: list[str] = []
-    if path.suffix != ".jsonl" or not _is_lower_uuid(path.stem):
-        problems.append(f"{path.name}: the file name is not <lowercase uuid>.jsonl")
-    try:
-        recs, bad = parse(path.read_bytes())
-    except OSError as err:
-        return [*problems, explain(err, path)]
-    if bad:
-        problems.append(f"{bad} line(s) are not JSON objects")
-    ids = sorted({str(r.obj["sessionId"]) for r in recs if "sessionId" in r.obj})
-    if ids and ids != [path.stem]:
-        problems.append(f"mixed or foreign sessionId values: {', '.join(ids)}")
-    conv = [r for r in recs if r.type in CONVERSATION_TYPES]
-    if conv and conv[0].side:
-        problems.append("the first conversation line is a sidechain (hidden from the picker)")
-    if conv and conv[0].parent is not None:
-        problems.append(f"the first conversation line has parentUuid {conv[0].parent}")
-    nodes = [r for r in recs if r.uuid is not None and (r.type in CONVERSATION_TYPES or r.parent)]
-    by_uuid: dict[str, Rec] = {}
-    for r in nodes:
-        if r.uuid in by_uuid:
-            problems.append(f"duplicate uuid {r.uuid}")
-        by_uuid[r.uuid or ""] = r
-    for r in nodes:
-        if r.parent is not None and r.parent not in by_uuid:
-            problems.append(f"{r.uuid}: parentUuid {r.parent} is not in the file")
-    done: set[str] = set()
-    for r in nodes:
-        trail: dict[str, None] = {}  # ordered set
-        uid: str | None = r.uuid
-        while uid is not None and uid in by_uuid and uid not in done and uid not in trail:
-            trail[uid] = None
-            uid = by_uuid[uid].parent
-        if uid in trail:
-            problems.append(f"parentUuid cycle through {uid}")
-        done.update(trail)
-    main = [r for r in conv if not r.side and r.uuid is not None]
-    if not any(r.message for r in main):
-        problems.append("no user or assistant message to resume from")
-    uses = {u for r in main for u in r.uses}
-    results = {t for r in main for t in r.results}
-    if missing := sorted(uses - results):
-        problems.append(f"tool_use without tool_result: {', '.join(missing[:5])}")
-    if orphans := sorted(results - uses):
-        problems.append(f"tool_result without tool_use: {', '.join(orphans[:5])}")
-    return problems

@@ -179,7 +179,39 @@ class Malformed(msgspec.Struct):
 
 
 def decode_line(data: bytes | memoryview) -> Line | Malformed:
-    """Decode one JSONL line. Never raises."""
+    """Decode one JSONL line. Never raises.
+
+    A lone UTF-16 surrogate escape (``\\ud83d`` without its pair: Claude Code cuts a long
+    output between the two halves of an emoji) is valid for Claude Code's JSON reader but not
+    for msgspec's: such a line is read with U+FFFD in its place.
+    """
+    found = _decode_line(data)
+    if isinstance(found, Malformed) and found.reason.startswith("invalid JSON"):
+        repaired = _lone_surrogates_replaced(bytes(data))
+        if repaired is not None:
+            again = _decode_line(repaired)
+            return again if isinstance(again, Line) else found
+    return found
+
+
+#: A high surrogate escape not followed by a low one, or a low one not after a high one.
+_LONE_SURROGATE = (
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _lone_surrogates_replaced(data: bytes) -> bytes | None:
+    """``data`` with each lone surrogate escape made ``\\ufffd`` (``None`` if it has none)."""
+    if b"\\u" not in data:
+        return None
+    import re  # only for such lines: the status line's start-up never pays for it
+
+    repaired, count = re.subn(_LONE_SURROGATE, rb"\\ufffd", data)
+    return repaired if count else None
+
+
+def _decode_line(data: bytes | memoryview) -> Line | Malformed:
     try:
         return _LINE.decode(data)
     except msgspec.ValidationError as err:

@@ -28,7 +28,7 @@ from ctxdash.core.transcript.tail import FileTail, TailState
 from ctxdash.core.transcript.tokens import TokenCounter, sampled_texts
 
 #: Bump when SessionState changes shape: old caches are then ignored.
-CACHE_FORMAT = 15  # bump on any change to what the parser keeps
+CACHE_FORMAT = 16  # bump on any change to what the parser keeps
 
 
 class _Saved(msgspec.Struct, kw_only=True):
