@@ -267,3 +267,32 @@ def test_the_summary_header_says_the_share_in_percent() -> None:
     assert head.startswith("658 tokens, 0.5% of the 142.6K it sums up (budget 15K)")
     assert "ratio" not in head
     assert "<0.1%" in SummaryPreview("# s", 50, 142_600, 15_000).head
+
+
+def test_rows_resort_by_a_share_of_the_budget_not_of_a_1m_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ctxdash.ui import legend
+
+    # 2K under 264 tokens: far past it for a 200K budget (500 tokens), whatever the window.
+    assert legend._ordered(["edit", "bash"], {"edit": 264, "bash": 2_000}, 200_000) == [
+        "bash",
+        "edit",
+    ]
+    assert legend._ordered(["edit", "bash"], {"edit": 1_900, "bash": 2_000}, 200_000) == [
+        "edit",
+        "bash",
+    ]
+    demo = fixed_demo(41, name="resort-budget")
+    b = session_budget(demo.transcript, config=Config(), counter=HeuristicCounter())
+    assert (b.window, b.budget) == (1_000_000, 200_000)
+    seen: list[int] = []
+    real = legend._ordered
+
+    def spy(previous: list[str], tokens: dict[str, int], budget: int) -> list[str]:
+        seen.append(budget)
+        return real(previous, tokens, budget)
+
+    monkeypatch.setattr(legend, "_ordered", spy)
+    legend.Legend().rows(b, {}, "ctxdash-dark")
+    assert seen == [200_000]

@@ -21,7 +21,7 @@ from ctxdash.ui.theming import PALETTE_SIZE, category_colour, variable_colour
 
 #: Rows are sorted again when one is this many times the row above it...
 RESORT_RATIO = 1.5
-#: ... and ahead of it by at least this share of the window (500 tokens of 200K).
+#: ... and ahead of it by at least this share of the budget (500 tokens of 200K).
 RESORT_SHARE = 0.0025
 #: Colours closer than this (redmean distance, 0-765) count as the same colour.
 MIN_DISTANCE = 80.0
@@ -84,7 +84,8 @@ class Legend:
         if theme != self._theme:
             self._theme, self._colours = theme, {}
         current = {c.name: c for c in b.categories if c.tokens > 0}
-        self._order = _ordered(self._order, {n: c.tokens for n, c in current.items()}, b.window)
+        tokens = {n: c.tokens for n, c in current.items()}
+        self._order = _ordered(self._order, tokens, b.budget or b.window)
         fixed = {n: category_colour(n, variables) for n in ("free", "reserve")}
         # What is left in the budget: the free colour, a step towards the mark colour.
         toward = Color.parse(category_colour("mark", variables))
@@ -129,13 +130,14 @@ def _far(colour: str, used: list[str]) -> bool:
     return all(distance(colour, u) >= MIN_DISTANCE for u in used)
 
 
-def _ordered(previous: list[str], tokens: dict[str, int], window: int) -> list[str]:
-    """Keep the previous order; new rows go where their size puts them; big moves re-sort."""
+def _ordered(previous: list[str], tokens: dict[str, int], budget: int) -> list[str]:
+    """Keep the previous order; new rows go where their size puts them; big moves re-sort
+    (by a share of the budget the user watches, not of a 1M window it may sit in)."""
     order = [n for n in previous if n in tokens]
     for name in sorted((n for n in tokens if n not in order), key=lambda n: -tokens[n]):
         at = next((i for i, n in enumerate(order) if tokens[n] < tokens[name]), len(order))
         order.insert(at, name)
-    margin = RESORT_SHARE * window
+    margin = RESORT_SHARE * budget
     for above, below in zip(order, order[1:], strict=False):
         a, b = tokens[above], tokens[below]
         if b > a * RESORT_RATIO and b - a >= margin:
