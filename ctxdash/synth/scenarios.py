@@ -67,6 +67,9 @@ def _basic(w: SessionWriter, turns: int = 6) -> None:
     for _ in range(max(0, turns - 3)):
         w.random_turn(r.randint(3_000, 12_000))
     w.meta("last-prompt", lastPrompt=w.last_prompt, sessionId=w.session_id)
+    # Claude Code writes the titles again at the end, where its session picker reads them.
+    w.meta("custom-title", customTitle="gauge-flicker", sessionId=w.session_id)
+    w.meta("ai-title", aiTitle="Fix the gauge flicker", sessionId=w.session_id)
     w.meta("summary", summary="Gauge flicker fixed", leafUuid=w._last)
 
 

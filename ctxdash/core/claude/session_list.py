@@ -12,7 +12,6 @@ there), as ``ctxdash status`` and the dashboard do, not taken from the boundary'
 
 from __future__ import annotations
 
-import mmap
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +31,12 @@ from ctxdash.core.window import level_of, session_limits
 
 #: Tail windows tried in turn until the last reply is found.
 TAIL_STEPS = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
-#: Bytes of a file's start searched for its first prompt (its title until a title record)
-#: and for the summary lines old versions wrote first.
-HEAD_BYTES = 256 * 1024
+#: Bytes of a file's start read for its first prompt (its title until a title record) and
+#: for the title records written early (AI titles, the summary lines of old versions).
+HEAD_BYTES = 64 * 1024
+#: Bytes of a file's end searched for title records (as much as of its start: what Claude
+#: Code's own session picker reads).
+TITLE_TAIL_BYTES = 64 * 1024
 #: Where a record's own type starts at most, in bytes from its line's start (``{"type":``).
 _TYPE_AT_MOST = 16
 #: Sessions without a reply are budgeted in full up to this size (and this many of them).
@@ -62,127 +64,129 @@ class SessionRow(msgspec.Struct, kw_only=True):
     bytes: int
 
 
-def _scan_tail(path: Path, size: int) -> tuple[Line | None, Line | None, int]:
-    """Last main reply, last boundary after it, biggest request seen in the tail.
+class _Tail(msgspec.Struct):
+    """What the end of a transcript says: its last reply, a boundary after it, and the
+    biggest request seen."""
+
+    reply: Line | None = None
+    boundary: Line | None = None
+    biggest: int = 0
+
+
+def _scan_tail(path: Path, size: int) -> _Tail:
+    """The tail's reply, boundary and biggest request.
 
     Starts with a small tail and widens it only when no reply or boundary is in it.
     """
-    found: tuple[Line | None, Line | None, int] = (None, None, 0)
+    found = _Tail()
     for step in TAIL_STEPS:
         start = max(0, size - step)
         with open_regular(path) as fh:
             fh.seek(start)
             data = fh.read(step)
         found = _scan(data, partial_head=start > 0)
-        if found[0] is not None or found[1] is not None or start == 0:
+        if found.reply is not None or found.boundary is not None or start == 0:
             break
     return found
 
 
-def _title(path: Path) -> str | None:
+def _title(path: Path, size: int) -> str | None:
     """What names the session, by the dashboard's rule: the last title record of the highest
-    kind (a /rename, then an AI title, then an old summary line), else the first prompt."""
+    kind (a /rename, then an AI title, then an old summary line), else the first prompt.
+
+    Title records are looked for in the file's first :data:`HEAD_BYTES` (early AI titles,
+    old summary lines; the first prompt is there too) and its last :data:`TITLE_TAIL_BYTES`
+    (Claude Code writes its titles again near the end as a session goes on, so that its own
+    session picker need read only the ends).
+    """
     try:
         with open_regular(path) as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if not size:
-                return None
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                titles = _last_titles(data, size)
-                return (
-                    titles.get("custom-title")
-                    or titles.get("ai-title")
-                    or _head_summary(data)
-                    or _first_prompt(data)
-                )
+            head = fh.read(HEAD_BYTES)
+            tail = b""
+            if size > HEAD_BYTES:
+                fh.seek(max(HEAD_BYTES, size - TITLE_TAIL_BYTES))
+                tail = fh.read(TITLE_TAIL_BYTES)
     except (OSError, ValueError):
         return None
+    titles = {**_titles(head, with_summary=True), **_titles(tail)}  # the end's are later
+    for kind in TITLE_KINDS:
+        if titles.get(kind):
+            return titles[kind]
+    lines = head.split(b"\n")
+    return _first_prompt(lines[:-1] if len(head) == HEAD_BYTES else lines)
 
 
-def _line_at(data: mmap.mmap, at: int) -> tuple[int, int]:
-    """Start and end of the line holding byte ``at``."""
-    end = data.find(b"\n", at)
-    return data.rfind(b"\n", 0, at) + 1, len(data) if end < 0 else end
+#: Title record kinds, highest first (as the session fold ranks them).
+TITLE_KINDS = ("custom-title", "ai-title", "summary")
+_TITLE_MARKERS = (b'-title"', b'"summary"')
 
 
-def _last_titles(data: mmap.mmap, size: int) -> dict[str, str]:
-    """The last ``custom-title`` and ``ai-title`` records' titles, in one reverse byte search
-    (it stops at the last /rename: nothing outranks it).
-
-    Only a hit near its line's start is decoded (a record writes its own type first): the
-    same words inside a tool result cost nothing.
-    """
+def _titles(data: bytes, *, with_summary: bool = False) -> dict[str, str]:
+    """The last title of each kind in ``data``, found by byte search: only a line whose own
+    type is a title kind is decoded (a record writes its type first; the same words inside
+    a tool result cost nothing). Summary lines (old versions wrote them first) only when
+    ``with_summary``."""
+    hits: list[tuple[int, int]] = []
+    for marker in _TITLE_MARKERS if with_summary else _TITLE_MARKERS[:1]:
+        at = data.find(marker)
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            end = len(data) if end < 0 else end
+            if at - start <= _TYPE_AT_MOST:
+                hits.append((start, end))
+            at = data.find(marker, end)
     found: dict[str, str] = {}
-    at = data.rfind(b'-title"')
-    while at >= 0 and "custom-title" not in found:
-        start, end = _line_at(data, at)
-        if at - start <= _TYPE_AT_MOST:
-            rec = decode_line(data[start:end])
-            if isinstance(rec, Line) and rec.type in ("custom-title", "ai-title"):
-                title = rec.customTitle or rec.aiTitle
-                if title:
-                    found.setdefault(rec.type, title)
-        at = data.rfind(b'-title"', 0, start)
-    return found
-
-
-def _head_summary(data: mmap.mmap) -> str | None:
-    """The last ``summary`` line's title among the file's first bytes (where old versions
-    wrote them)."""
-    found = None
-    at = data.find(b'"summary"', 0, HEAD_BYTES)
-    while at >= 0:
-        start, end = _line_at(data, at)
-        if at - start <= _TYPE_AT_MOST:
-            rec = decode_line(data[start:end])
-            if isinstance(rec, Line) and rec.type == "summary" and rec.summary:
-                found = rec.summary
-        at = data.find(b'"summary"', end, HEAD_BYTES)
-    return found
-
-
-def _first_prompt(data: mmap.mmap) -> str | None:
-    """The first prompt typed in the session, on one line, among the file's first bytes."""
-    at = data.find(b'"user"', 0, HEAD_BYTES)
-    while at >= 0:
-        start, end = _line_at(data, at)
+    for start, end in sorted(hits):  # file order: the last of a kind wins
         rec = decode_line(data[start:end])
-        if isinstance(rec, Line) and rec.type == "user" and not rec.isSidechain:
-            content = rec.message.content if rec.message is not None else None
-            text = None
-            if content is not None:
-                text = user_prompt(
-                    is_meta=bool(rec.isMeta),
-                    is_summary=bool(rec.isCompactSummary),
-                    content=decode_any(content),
-                )
-            if text is not None:
-                return " ".join(text.split())[:200] or None
-        at = data.find(b'"user"', end, HEAD_BYTES)
+        if isinstance(rec, Line) and rec.type in TITLE_KINDS:
+            title = rec.customTitle or rec.aiTitle or rec.summary
+            if title:
+                found[rec.type] = title
+    return found
+
+
+def _first_prompt(lines: list[bytes]) -> str | None:
+    """The first prompt typed in the session, on one line."""
+    for raw in lines:
+        if b'"user"' not in raw:
+            continue
+        rec = decode_line(raw)
+        if not isinstance(rec, Line) or rec.type != "user" or rec.isSidechain:
+            continue
+        content = rec.message.content if rec.message is not None else None
+        if content is None:
+            continue
+        text = user_prompt(
+            is_meta=bool(rec.isMeta),
+            is_summary=bool(rec.isCompactSummary),
+            content=decode_any(content),
+        )
+        if text is not None:
+            return " ".join(text.split())[:200] or None
     return None
 
 
-def _scan(data: bytes, partial_head: bool) -> tuple[Line | None, Line | None, int]:
+def _scan(data: bytes, partial_head: bool) -> _Tail:
     lines = data.split(b"\n")
     if partial_head:
         lines = lines[1:]  # the first piece is probably a partial line
-    reply = boundary = None
-    biggest = 0
+    found = _Tail()
     for raw in reversed(lines):
         if not raw.strip():
             continue
-        if reply is None and boundary is None and b'"compact_boundary"' in raw:
+        if found.reply is None and found.boundary is None and b'"compact_boundary"' in raw:
             rec = decode_line(raw)
             if isinstance(rec, Line) and rec.subtype == "compact_boundary" and not rec.isSidechain:
-                boundary = rec
+                found.boundary = rec
             continue
         if b'"assistant"' in raw and b'"usage"' in raw:
-            found = main_reply(raw)
-            if found is not None and found.message is not None and found.message.usage:
-                biggest = max(biggest, found.message.usage.context)
-                if reply is None and boundary is None:
-                    reply = found
-    return reply, boundary, biggest
+            reply = main_reply(raw)
+            if reply is not None and reply.message is not None and reply.message.usage:
+                found.biggest = max(found.biggest, reply.message.usage.context)
+                if found.reply is None and found.boundary is None:
+                    found.reply = reply
+    return found
 
 
 def list_sessions(
@@ -195,9 +199,10 @@ def list_sessions(
     counter = CachedCounter()  # one token-count cache for every session budgeted in full
     for path, st in all_transcripts(roots)[:limit]:
         try:
-            reply, boundary, biggest = _scan_tail(path, st.st_size)
+            tail = _scan_tail(path, st.st_size)
         except OSError:
             continue
+        reply, boundary, biggest = tail.reply, tail.boundary, tail.biggest
         problem = transcript_problem(path) if reply is None and boundary is None else None
         if problem in LEFTOVERS:
             continue  # left behind by --resume: nothing to watch
@@ -243,7 +248,7 @@ def list_sessions(
                 session_id=path.stem,
                 transcript=str(path),
                 cwd=cwd,
-                title=_title(path),
+                title=_title(path, st.st_size),
                 model=model,
                 used=used,
                 used_source=source,
