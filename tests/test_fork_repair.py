@@ -245,3 +245,66 @@ def test_walking_back_over_unanswered_calls_is_one_pass(
     assert result.forked_from["uuid"] == "p0"
     assert calls["select"] <= 2
     assert calls["ancestors"] <= 5
+
+
+# ------------------------------------------------------------------ a second read's findings
+def test_a_parent_link_that_runs_forwards_does_not_hang_the_fork(tmp_path: Path) -> None:
+    """A reply whose parent is a later line: walking back must still end."""
+    import threading
+
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = [
+        _node("user", "U0", None, sid, **_prompt("root prompt")),
+        _node("assistant", "A", "P", sid, **_reply("mG", {**USE, "id": "t1"})),
+        _node("user", "P", "U0", sid, **_prompt("second prompt")),
+        _node("assistant", "B", "A", sid, **_reply("mH", {**USE, "id": "t2"})),
+    ]
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    done: list[object] = []
+
+    def run() -> None:
+        try:
+            done.append(fork_session(path))
+        except ForkError as err:
+            done.append(err)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive(), "the fork never ended"
+    if not isinstance(done[0], ForkError):
+        assert validate_fork(Path(done[0].path)) == []  # type: ignore[attr-defined]
+
+
+def test_a_cut_line_showing_a_nested_uuid_is_refused(tmp_path: Path) -> None:
+    """Cut before its own uuid, a line can show one nested in a tool input: not its id."""
+    sid = str(uuid.uuid4())
+    objs: list[dict[str, Any] | bytes] = list(_talk(sid))
+    nested = {**USE, "id": "t9", "input": {"uuid": "nested-id-123"}}
+    node = _node("assistant", "b1", "r1", sid, **_reply("m2", nested))
+    own = {k: v for k, v in node.items() if k != "uuid"} | {"uuid": "b1"}  # as Claude Code
+    line = json.dumps(own, separators=(",", ":"))  # writes it: its own uuid after its message
+    objs[3] = line[: line.index("nested-id-123") + 20].encode()  # cut after the nested id
+    path = _write_raw(_project(tmp_path) / f"{sid}.jsonl", objs)
+    with pytest.raises(ForkError, match="cannot be read"):
+        fork_session(path)
+
+
+@pytest.mark.parametrize("recorded", [12345, ["x"], "../../../../outside"])
+def test_a_copy_with_a_strange_session_id_forks_under_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded: object
+) -> None:
+    home = _home(tmp_path, "basic")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
+    lines = []
+    for raw in home.transcript.read_bytes().splitlines():
+        obj = json.loads(raw)
+        if "sessionId" in obj:
+            obj["sessionId"] = recorded
+        lines.append(json.dumps(obj).encode())
+    copy = tmp_path / "data" / "archives" / "copy.jsonl"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(b"\n".join(lines) + b"\n")
+    result = fork_session(copy)
+    assert Path(result.path).parent == home.project_dir
+    assert validate_fork(Path(result.path)) == []

@@ -264,7 +264,11 @@ class Chain:
         if self.split_reply(kept, cut) is None:
             return cut, kept
         cut = self._walk_back(cut, kept)
+        tried: set[int] = set()
         while (first := self.split_reply(kept := self.select(cut), cut)) is not None:
+            if cut.pos in tried:  # parent links that lead back to a cut already tried
+                raise ForkError(f"no cut before line {cut.pos + 1} leaves every reply whole")
+            tried.add(cut.pos)
             cut = self._before(first)
         return cut, kept
 
@@ -295,7 +299,10 @@ class Chain:
                 answered_at.get(u, cut.pos + 1) <= cut.pos for r in mine for u in r.uses
             ):
                 return cut
-            cut = self._before(mine[0])
+            earlier = self._before(mine[0])
+            if earlier.pos >= cut.pos:  # a parent link runs forwards: step by step instead
+                return cut
+            cut = earlier
 
     def split_reply(self, kept: set[int], cut: Rec) -> Rec | None:
         """First line of the last kept reply if the cut splits it, else ``None``."""

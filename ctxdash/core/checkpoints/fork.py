@@ -299,13 +299,15 @@ def _text(value: Any) -> bool:
 
 
 def _unbroken(chain: Chain, recs: list[Rec], cut: Rec) -> None:
-    """Refuse when the chain above the cut stops at a line that cannot be read.
+    """Refuse when the chain above the cut stops after a line that cannot be read.
 
-    Such a line's ``uuid`` could not be read from its bytes, so its children cannot be linked
-    past it: a fork would silently start there.
+    Such a line's own ``uuid`` may not be readable from its bytes, so its children cannot be
+    linked past it: a fork would silently start there.
     """
     gap = chain.missing_above(cut)
-    unread = [r for r in recs if r.problem and r.uuid is None and gap and r.pos < gap[0].pos]
+    # Any unreadable line before the gap: one cut short can show the id of something nested
+    # in it (a tool's input) instead of its own.
+    unread = [r for r in recs if r.problem and gap and r.pos < gap[0].pos]
     if not unread:
         return
     line = unread[-1]
@@ -390,8 +392,9 @@ def fork_session(
     cut = chain.last_kept_message(cut, kept)
     _unbroken(chain, recs, cut)
     old_id = transcript.stem
-    if not is_lower_uuid(old_id.lower()):
-        old_id = next((r.obj["sessionId"] for r in recs if r.obj.get("sessionId")), old_id)
+    if not is_lower_uuid(old_id.lower()):  # a copy: the session id its lines record
+        recorded = (r.obj.get("sessionId") for r in recs)
+        old_id = next((v for v in recorded if isinstance(v, str) and is_lower_uuid(v)), old_id)
     folder, results_dir = _folders(transcript, recs, old_id)
     target = folder / f"{new_id}.jsonl"
     if target.exists():
