@@ -384,8 +384,8 @@ class CtxDashApp(DemoActions):
         self.event(message.text, "italic")
 
     def event(self, text: str, style: str = "", *, key: str = "") -> None:
-        """Add a line to the event log (if the dashboard is up); with ``key``, in place of
-        the last line with the same key."""
+        """Add a line to the event log (if the dashboard is up); with ``key``, it replaces
+        the earlier line with the same key (the new one comes last, with its time)."""
         # NoMatches is a LookupError too: the dashboard is not composed yet.
         with contextlib.suppress(LookupError):
             self.get_screen_dashboard().events_log.add(self.clock(), text, style, key=key)

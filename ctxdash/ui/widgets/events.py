@@ -63,7 +63,7 @@ class EventLog(VerticalScroll):
 
     def add(self, when: datetime, text: str, style: str = "", *, key: str = "") -> None:
         """Log one event (``text`` is shown as plain text, never as markup); with ``key``,
-        in place of the last event with that key."""
+        it replaces the earlier event with that key (the new one comes last, with its time)."""
         if key and any(k == key for *_, k in self.entries):
             kept = [e for e in self.entries if e[3] != key]
             self.entries = deque(kept, maxlen=MAX_EVENTS)
