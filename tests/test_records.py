@@ -58,3 +58,11 @@ def test_a_lone_surrogate_escape_is_read_as_claude_code_reads_it() -> None:
     # A line that is broken for another reason stays malformed.
     assert isinstance(decode_line(line[:-3]), Malformed)
     assert isinstance(decode_line(b'{"type":"user","x":"\\ud83d'), Malformed)
+
+
+def test_an_escaped_backslash_before_u_is_text_not_a_surrogate() -> None:
+    line = rb'{"type":"user","message":{"role":"user","content":"C:\\ud83d\\x and \ud83d"}}'
+    rec = decode_line(line)
+    assert isinstance(rec, Line)
+    assert rec.message is not None
+    assert decode_any(rec.message.content) == "C:\\ud83d\\x and \ufffd"

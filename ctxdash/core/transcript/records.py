@@ -194,10 +194,13 @@ def decode_line(data: bytes | memoryview) -> Line | Malformed:
     return found
 
 
-#: A high surrogate escape not followed by a low one, or a low one not after a high one.
+#: A high surrogate escape not followed by a low one, or a low one not after a high one;
+#: each only where its backslash is not itself escaped (JSON's ``\\ud83d`` is text).
 _LONE_SURROGATE = (
-    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    rb"(?<!\\)((?:\\\\)*)"
+    rb"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})"
+    rb"\\u[dD][c-fC-F][0-9a-fA-F]{2})"
 )
 
 
@@ -207,7 +210,7 @@ def _lone_surrogates_replaced(data: bytes) -> bytes | None:
         return None
     import re  # only for such lines: the status line's start-up never pays for it
 
-    repaired, count = re.subn(_LONE_SURROGATE, rb"\\ufffd", data)
+    repaired, count = re.subn(_LONE_SURROGATE, rb"\1\\ufffd", data)
     return repaired if count else None
 
 
