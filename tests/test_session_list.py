@@ -67,3 +67,21 @@ def test_an_old_summary_line_names_a_session_without_titles(home: synth.ClaudeHo
     titles = {r.transcript: r.title for r in list_sessions(Config())}
     budget = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     assert titles[str(home.transcript)] == budget.title == "Old style summary"
+
+
+def test_the_sessions_command_shows_titles_as_plain_text(
+    home: synth.ClaudeHome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ctxdash.cli.main import main
+
+    record = {
+        "type": "custom-title",
+        "customTitle": "Ship \x1b[31mit\x1b]0;x\x07",
+        "sessionId": "x",
+    }
+    with home.transcript.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+    assert main(["sessions", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "· Ship it" in out
+    assert "\x1b" not in out

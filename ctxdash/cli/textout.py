@@ -202,7 +202,7 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
     out = [
         p(
             f"{'modified':<20} {'session':<10} {'used':>7} {'budget':>6} {'window':>6} "
-            f"{'level':<8} project",
+            f"{'level':<8} project · title",
             "bold",
         )
     ]
@@ -214,6 +214,7 @@ def render_sessions(rows: list[SessionRow], colour: bool = False) -> str:
             f"{compact(r.budget):>6} {compact(r.window):>6} "
             + p(f"{lvl:<8}", r.level)
             + f" {one_line(r.cwd or '?')}"
+            + (f" · {one_line(r.title)[:80]}" if r.title else "")
         )
     if not rows:
         out.append("(no sessions)")
