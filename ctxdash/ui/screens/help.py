@@ -72,6 +72,7 @@ class HelpScreen(ModalScreen[None]):
         width: 90%; max-width: 90; min-width: 24; height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
+    HelpScreen MarkdownH1 { margin: 0; padding: 0; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help-close")]
 
