@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,23 +171,22 @@ class Chain:
             parent = self.resolve(rec.obj.get("logicalParentUuid"))
         return parent
 
-    def ancestors(self, rec: Rec | None) -> list[Rec]:
-        """``rec`` and its ancestors, newest first."""
-        out: list[Rec] = []
+    def upward(self, rec: Rec | None) -> Iterator[Rec]:
+        """``rec`` and its ancestors, newest first, as far as they are wanted (a loop of
+        parent links ends the walk)."""
         seen: set[int] = set()
         while rec is not None and rec.pos not in seen:
             seen.add(rec.pos)
-            out.append(rec)
+            yield rec
             rec = self.up(rec)
-        return out
+
+    def ancestors(self, rec: Rec | None) -> list[Rec]:
+        """``rec`` and its ancestors, newest first."""
+        return list(self.upward(rec))
 
     def nearest_message(self, rec: Rec | None) -> Rec | None:
         """The first user/assistant line at or above ``rec``."""
-        seen: set[int] = set()
-        while rec is not None and not rec.message and rec.pos not in seen:
-            seen.add(rec.pos)
-            rec = self.up(rec)
-        return rec if rec is not None and rec.message else None
+        return next((r for r in self.upward(rec) if r.message), None)
 
     def missing_above(self, rec: Rec) -> tuple[Rec, str] | None:
         """The top of ``rec``'s chain and the uuid it names that the file does not hold.
@@ -209,12 +209,8 @@ class Chain:
 
     def last_kept_message(self, cut: Rec, kept: set[int]) -> Rec:
         """``cut``, or when it is not kept, the nearest kept message above it."""
-        node: Rec | None = cut
-        seen: set[int] = set()
-        while node is not None and not (node.pos in kept and node.message) and node.pos not in seen:
-            seen.add(node.pos)
-            node = self.up(node)
-        if node is None or node.pos not in kept or not node.message:
+        node = next((r for r in self.upward(cut) if r.pos in kept and r.message), None)
+        if node is None:
             raise ForkError("nothing to fork: no message before the cut can be kept")
         return node
 

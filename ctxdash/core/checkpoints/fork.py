@@ -259,11 +259,10 @@ def _emit(
 
 def _folders(transcript: Path, recs: list[Rec], old_id: str) -> tuple[Path, Path]:
     """The project folder the fork goes into, and the original's persisted tool results."""
-    if transcript.parent.parent.name == "projects":
-        return transcript.parent, transcript.parent / transcript.stem / "tool-results"
     cwd = next((r.obj["cwd"] for r in recs if r.conv and _text(r.obj.get("cwd"))), None)
     folder = session_folder(transcript, cwd)
-    return folder, folder / old_id / "tool-results"
+    beside = folder == transcript.parent  # not a copy: its results are under its own name
+    return folder, folder / (transcript.stem if beside else old_id) / "tool-results"
 
 
 def session_folder(transcript: Path, cwd: str | None) -> Path:
