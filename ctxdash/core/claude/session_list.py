@@ -24,7 +24,8 @@ from ctxdash.core.claude.settings import ClaudeEnv
 from ctxdash.core.config import Config
 from ctxdash.core.exchange import reported_window
 from ctxdash.core.safepath import open_regular
-from ctxdash.core.transcript.prompts import user_prompt
+from ctxdash.core.transcript.fold import TITLE_RANK
+from ctxdash.core.transcript.prompts import prompt_title, user_prompt
 from ctxdash.core.transcript.records import Line, decode_any, decode_line, main_reply
 from ctxdash.core.transcript.tokens import CachedCounter
 from ctxdash.core.window import level_of, session_limits
@@ -117,7 +118,7 @@ def _title(path: Path, size: int) -> str | None:
 
 
 #: Title record kinds, highest first (as the session fold ranks them).
-TITLE_KINDS = ("custom-title", "ai-title", "summary")
+TITLE_KINDS = sorted(TITLE_RANK, key=TITLE_RANK.__getitem__, reverse=True)
 _TITLE_MARKERS = (b'-title"', b'"summary"')
 
 
@@ -163,7 +164,7 @@ def _first_prompt(lines: list[bytes]) -> str | None:
             content=decode_any(content),
         )
         if text is not None:
-            return " ".join(text.split())[:200] or None
+            return prompt_title(text)
     return None
 
 

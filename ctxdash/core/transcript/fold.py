@@ -27,7 +27,7 @@ from ctxdash.core.claude.models import claude_code_keeps_thinking, model_info
 from ctxdash.core.transcript.attribution import Resolver
 from ctxdash.core.transcript.calibration import PRIORS
 from ctxdash.core.transcript.pieces import Item
-from ctxdash.core.transcript.prompts import user_prompt
+from ctxdash.core.transcript.prompts import prompt_title, user_prompt
 from ctxdash.core.transcript.records import (
     CONVERSATION_TYPES,
     KNOWN_TYPES,
@@ -273,7 +273,7 @@ class SessionState(msgspec.Struct, kw_only=True):
                 if self.title is None and not self.sidechain:
                     # Until a title record arrives, the first prompt names the session, as
                     # Claude Code's resume picker shows it (rank 0: any title record wins).
-                    self.title = " ".join(text.split())[:200] or None
+                    self.title = prompt_title(text)
             if b"Set model to" in data:
                 self._model_command(data)
         self.resolver.add_user(content, self.turn, line)

@@ -72,3 +72,9 @@ def user_prompt(*, is_meta: bool, is_summary: bool, content: Any) -> str | None:
     if is_meta or is_summary:
         return None
     return prompt_text(content)
+
+
+def prompt_title(text: str) -> str | None:
+    """A prompt as a session's title (until a title record names it): one line, 200 characters
+    at most."""
+    return " ".join(text.split())[:200] or None
