@@ -177,3 +177,23 @@ def test_errors_never_print_a_traceback(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert out.stderr.startswith("ctxdash: ")
+
+
+def test_status_text_says_under_a_minute_as_the_dashboard_does(tmp_path: Path) -> None:
+    import msgspec
+
+    from ctxdash.cli.textout import render_status
+    from ctxdash.core.config import Config
+    from ctxdash.core.growth import Forecast
+    from ctxdash.core.status import session_budget
+    from ctxdash.core.transcript.tokens import HeuristicCounter
+
+    home = synth.build_claude_home(tmp_path / "claude", seed=2, name="basic")
+    b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
+    soon = Forecast(target="warn", at=150_000, tokens_left=900, turns=1, minutes=0.4)
+    later = Forecast(target="critical", at=180_000, tokens_left=30_900, turns=9, minutes=17.6)
+    b = msgspec.structs.replace(b, growth=msgspec.structs.replace(b.growth, forecast=[soon, later]))
+    text = render_status(b)
+    assert "(<1 min)" in text
+    assert "(~18 min)" in text
+    assert "~0 min" not in text

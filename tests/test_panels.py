@@ -239,7 +239,7 @@ async def test_growth_forecasts_minutes_only_for_a_live_session(idle: bool) -> N
 
 
 def test_minutes_under_one_read_less_than_a_minute() -> None:
-    from ctxdash.ui.widgets.growth import minutes_text
+    from ctxdash.core.numbers import minutes_text
 
     assert minutes_text(0.2) == "<1 min"
     assert minutes_text(0.0) == "<1 min"

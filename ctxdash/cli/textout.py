@@ -15,7 +15,7 @@ from typing import TextIO
 from ctxdash.core import levels as lv
 from ctxdash.core.budget import Budget
 from ctxdash.core.claude.session_list import SessionRow
-from ctxdash.core.numbers import compact
+from ctxdash.core.numbers import compact, minutes_text
 from ctxdash.core.plain import clean, one_line
 
 _CODES = {
@@ -153,7 +153,7 @@ def render_status(b: Budget, colour: bool = False, width: int = 72) -> str:
         pace.append(f"{compact(g.per_minute)}/min")
     fc = [
         f"{FORECAST_WORD.get(f.target, f.target)} in {f.turns} turns"
-        + (f" (~{f.minutes:.0f} min)" if f.minutes else "")
+        + (f" ({minutes_text(f.minutes)})" if f.minutes is not None else "")
         for f in g.forecast
         if f.turns
     ]

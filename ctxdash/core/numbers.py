@@ -16,3 +16,8 @@ def compact(n: int | float | None) -> str:
         return str(int(n))
     text = f"{value:.1f}".rstrip("0").rstrip(".")
     return f"{text}{unit}"
+
+
+def minutes_text(minutes: float) -> str:
+    """``~12 min``; ``<1 min`` for less than a minute (``~0 min`` would read as "now")."""
+    return "<1 min" if minutes < 1 else f"~{round(minutes)} min"

@@ -6,17 +6,13 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from ctxdash.core.budget import Budget
+from ctxdash.core.numbers import minutes_text
 from ctxdash.ui.format import compact, fit, local_time, one_line, parse_time
 from ctxdash.ui.widgets.panel import Panel
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 #: A session quiet for longer than this is not growing now: no forecast in minutes.
 IDLE_MINUTES = 30
-
-
-def minutes_text(minutes: float) -> str:
-    """``~12 min``; ``<1 min`` for less than a minute."""
-    return "<1 min" if minutes < 1 else f"~{round(minutes)} min"
 
 
 def sparkline(values: list[tuple[int, int]], width: int, top: int) -> list[tuple[str, bool]]:
