@@ -136,6 +136,11 @@ def test_statusline_shows_biggest_category_and_feeds_the_window(
     assert biggest.label in line
     again = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
     assert (again.window, again.window_source) == (1_000_000, "status line")
+    # Measured on the window the status line reported: the line says what is left before
+    # auto-compaction, as such (the dashboard's "compact≈" names the point itself).
+    line = statusline.run(None, json.dumps(payload).encode())
+    left = statusline._compact(again.autocompact_at - b.used)
+    assert line.endswith(f" · to compact≈{left}")
     from ctxdash.core.claude.session_list import list_sessions
 
     assert [r.window for r in list_sessions(Config()) if r.session_id == sid] == [1_000_000]

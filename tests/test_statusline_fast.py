@@ -213,18 +213,3 @@ def test_the_status_line_imports_nothing_costly(tmp_path: Path) -> None:
     assert "Read x 900" in line
     assert imported == "[]"
     assert (tmp_path / "state" / "statusline" / "s1.json").is_file()  # the record was written
-
-
-def test_the_line_says_what_is_left_before_compaction(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    home = synth.build_claude_home(tmp_path / "claude", seed=2, name="basic")
-    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(home.root))
-    b = session_budget(home.transcript, config=Config(), counter=HeuristicCounter())
-    assert b.autocompact_at
-    payload = payload_2_1_332(home.transcript.stem, home.transcript)
-    payload["context_window"]["context_window_size"] = b.window
-    left = b.autocompact_at - 43_187  # the payload's exact usage
-    # Tokens left, said as such: the dashboard's "compact≈" names the point itself.
-    assert _line(payload).endswith(f" · to compact≈{statusline._compact(left)}")

@@ -64,9 +64,8 @@ class EventLog(VerticalScroll):
     def add(self, when: datetime, text: str, style: str = "", *, key: str = "") -> None:
         """Log one event (``text`` is shown as plain text, never as markup); with ``key``,
         it replaces the earlier event with that key (the new one comes last, with its time)."""
-        if key and any(k == key for *_, k in self.entries):
-            kept = [e for e in self.entries if e[3] != key]
-            self.entries = deque(kept, maxlen=MAX_EVENTS)
+        if key:
+            self.entries = deque((e for e in self.entries if e[3] != key), maxlen=MAX_EVENTS)
         self.entries.append((when, home_in_text(squeezed(text)), style, key))
         now = self.app.clock()  # type: ignore[attr-defined]
         table = Table.grid(padding=(0, 1), expand=True)
