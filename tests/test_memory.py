@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +60,12 @@ class Tree:
         key = project_key(str(root or self.proj))
         return f"home/.claude/projects/{key}/memory/MEMORY.md"
 
-    def discover(self, cwd: Path | None = None, **kwargs: object) -> list[MemoryFile]:
+    def discover(
+        self, cwd: Path | None = None, count: Callable[[str], int] = words, **kwargs: object
+    ) -> list[MemoryFile]:
         found = discover_memory(
             cwd or self.proj,
-            count=words,
+            count=count,
             claude_root=self.claude_root,
             home=self.home,
             managed_dir=self.managed,
@@ -237,11 +240,7 @@ def test_each_file_is_counted_with_the_line_that_names_it(tree: Tree) -> None:
         counted.append(text)
         return len(text)
 
-    found = discover_memory(
-        tree.proj, count=count, claude_root=tree.claude_root, home=tree.home,
-        managed_dir=tree.managed,
-    )  # fmt: skip
-    files = [f for f in found if f.path.startswith(str(tree.base) + os.sep)]
+    files = tree.discover(count=count)
     notes = {
         "home/.claude/CLAUDE.md": "user's private global instructions for all projects",
         "home/.claude/rules/r.md": "user's private global instructions for all projects",
